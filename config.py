@@ -1,0 +1,108 @@
+"""Settings for every site, one class per environment.
+
+Every value can be overridden from the environment; each site reads its own prefix
+(``QSM_`` for the identity provider). ``load_config(name)`` picks the class.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("QSM_CONNECT_INSTANCE", ROOT / "instance"))
+
+DEFAULT_SECRET = "dev-only-secret-do-not-use-in-production"
+
+
+def env(name, default=None, cast=str):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if cast is bool:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return cast(value)
+
+
+def sqlite_url(name):
+    return f"sqlite:///{INSTANCE / name}"
+
+
+class QSMConfig:
+    """The QSM seller portal and authorization server."""
+
+    SITE = "qsm"
+    SECRET_KEY = env("QSM_SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = env("QSM_DATABASE_URL", sqlite_url("qsm.db"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env("QSM_REDIS_URL")
+    RATELIMIT_STORAGE_URI = env("QSM_REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "qsm"
+
+    # The issuer is the public base URL of this QSM; every endpoint in discovery hangs off it.
+    ISSUER = env("QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
+    PLATFORM_NAME = env("QSM_PLATFORM_NAME", "Qoo10")
+    SMARTSHIP_SIGNUP_URL = env("QSM_SMARTSHIP_SIGNUP_URL", "http://127.0.0.1:5001/linked-signup/start")
+    SMARTSHIP_LOGIN_URL = env("QSM_SMARTSHIP_LOGIN_URL", "http://127.0.0.1:5001/login/qsm")
+
+    BCRYPT_ROUNDS = env("QSM_BCRYPT_ROUNDS", 12, int)
+    LOGIN_LIMIT_PER_ACCOUNT = env("QSM_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = env("QSM_LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+
+    AUTHORIZATION_CODE_TTL = env("QSM_AUTHORIZATION_CODE_TTL", 60, int)
+    ACCESS_TOKEN_TTL = env("QSM_ACCESS_TOKEN_TTL", 3600, int)
+    REFRESH_TOKEN_TTL = env("QSM_REFRESH_TOKEN_TTL", 30 * 24 * 3600, int)
+    ID_TOKEN_TTL = env("QSM_ID_TOKEN_TTL", 3600, int)
+    # How long a process trusts its cached view of the signing keys; bounds how soon a
+    # rotation made elsewhere is used and published by every instance.
+    SIGNING_KEY_CACHE_SECONDS = env("QSM_SIGNING_KEY_CACHE_SECONDS", 30, int)
+
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_COOKIE_NAME = "qsm_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env("QSM_SESSION_COOKIE_SECURE", ISSUER.startswith("https://"), bool)
+    PERMANENT_SESSION_LIFETIME = env("QSM_SESSION_LIFETIME", 12 * 3600, int)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    TESTING = False
+    DEBUG = False
+
+
+class QSMDevelopmentConfig(QSMConfig):
+    DEBUG = False
+
+
+class QSMTestingConfig(QSMConfig):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = env("QSM_TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = env("QSM_TEST_REDIS_URL", "memory://")
+    BCRYPT_ROUNDS = 4
+    ISSUER = "http://qsm.test"
+
+
+class QSMProductionConfig(QSMConfig):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = env("QSM_SESSION_COOKIE_SECURE", True, bool)
+
+
+QSM_CONFIGS = {
+    "development": QSMDevelopmentConfig,
+    "testing": QSMTestingConfig,
+    "production": QSMProductionConfig,
+}
+
+
+def load_config(configs, name=None, env_var="QSM_ENV"):
+    name = name or env(env_var, "development")
+    try:
+        return configs[name]
+    except KeyError:
+        raise RuntimeError(f"unknown environment {name!r}; choose one of {sorted(configs)}") from None
+
+
+def check_production_secrets(app, secret_names=("SECRET_KEY",)):
+    """Refuse to run in production with a missing or default secret."""
+    for name in secret_names:
+        value = app.config.get(name)
+        if not value or value == DEFAULT_SECRET or len(str(value)) < 32:
+            raise RuntimeError(f"{name} must be set from the environment (at least 32 characters) in production")

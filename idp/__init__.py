@@ -1,0 +1,48 @@
+"""QSM: the seller portal and OpenID Connect provider."""
+from flask import Flask
+
+from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
+
+
+def create_app(config=None, test_config=None):
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    config_class = config if isinstance(config, type) else load_config(QSM_CONFIGS, config)
+    app.config.from_object(config_class)
+    if test_config:
+        app.config.update(test_config)
+    if getattr(config_class, "PRODUCTION", False):
+        check_production_secrets(app)
+
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations" / "idp"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import web
+
+    web.init_app(app)
+
+    from .auth.routes import bp as auth_bp
+    from .portal.routes import bp as portal_bp
+    from .oauth import init_oauth
+    from .oauth.routes import bp as oauth_bp
+    from .api.routes import bp as api_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(oauth_bp)
+    app.register_blueprint(api_bp)
+    init_oauth(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,16 @@
+from ..clock import now
+from ..extensions import db
+
+
+class SigningKey(db.Model):
+    """A key that signs ID tokens. Retired keys stay published until every token they signed has expired."""
+
+    __tablename__ = "signing_keys"
+
+    id = db.Column(db.Integer, primary_key=True)
+    kid = db.Column(db.String(64), nullable=False, unique=True)
+    alg = db.Column(db.String(10), nullable=False)
+    private_jwk = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.Integer, nullable=False, default=now)
+    retired_at = db.Column(db.Integer)
+    publish_until = db.Column(db.Integer)

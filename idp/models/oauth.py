@@ -1,0 +1,216 @@
+"""OAuth clients, grants and tokens. Every bearer secret is stored only as a SHA-256 digest."""
+import json
+
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from authlib.oidc.core import AuthorizationCodeMixin
+
+from ..clock import now
+from ..digests import matches_digest
+from ..extensions import db
+from .seller import utcnow
+
+
+class OAuthClient(ClientMixin, db.Model):
+    __tablename__ = "oauth_clients"
+
+    id = db.Column(db.Integer, primary_key=True)
+    client_id = db.Column(db.String(64), nullable=False, unique=True)
+    client_secret_hash = db.Column(db.String(64))
+    name = db.Column(db.String(120), nullable=False)
+    home_page = db.Column(db.String(500))
+    redirect_uris_json = db.Column(db.Text, nullable=False, default="[]")
+    post_logout_redirect_uris_json = db.Column(db.Text, nullable=False, default="[]")
+    backchannel_logout_uri = db.Column(db.String(500))
+    grant_types = db.Column(db.String(200), nullable=False, default="authorization_code refresh_token")
+    scope = db.Column(db.Text, nullable=False, default="openid")
+    token_endpoint_auth_method = db.Column(db.String(40), nullable=False, default="client_secret_basic")
+    id_token_signed_response_alg = db.Column(db.String(10), nullable=False, default="RS256")
+    # Family sites of the marketplace (SmartShip) skip the consent screen.
+    trusted = db.Column(db.Boolean, nullable=False, default=False)
+    owner_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    secret_rotated_at = db.Column(db.DateTime)
+
+    @property
+    def redirect_uris(self):
+        return json.loads(self.redirect_uris_json)
+
+    @redirect_uris.setter
+    def redirect_uris(self, value):
+        self.redirect_uris_json = json.dumps(list(value))
+
+    @property
+    def post_logout_redirect_uris(self):
+        return json.loads(self.post_logout_redirect_uris_json)
+
+    @post_logout_redirect_uris.setter
+    def post_logout_redirect_uris(self, value):
+        self.post_logout_redirect_uris_json = json.dumps(list(value))
+
+    @property
+    def is_public(self):
+        return self.token_endpoint_auth_method == "none"
+
+    @property
+    def client_metadata(self):
+        return {"post_logout_redirect_uris": self.post_logout_redirect_uris}
+
+    # authlib ClientMixin
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        uris = self.redirect_uris
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope):
+        if not scope:
+            return ""
+        allowed = set(scope_to_list(self.scope))
+        return list_to_scope([s for s in scope_to_list(scope) if s in allowed])
+
+    def check_redirect_uri(self, redirect_uri):
+        # Exact string comparison, as RFC 9700 requires: no prefixes, no patterns.
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret):
+        return matches_digest(client_secret, self.client_secret_hash)
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        if endpoint == "token":
+            return method == self.token_endpoint_auth_method
+        # Revocation and introspection: a confidential client authenticates the way it
+        # does at the token endpoint; a public client may only revoke its own tokens.
+        return method == self.token_endpoint_auth_method
+
+    def check_response_type(self, response_type):
+        return response_type == "code" and "authorization_code" in self.grant_types.split()
+
+    def check_grant_type(self, grant_type):
+        return grant_type in self.grant_types.split()
+
+    def __repr__(self):
+        return f"<OAuthClient {self.client_id}>"
+
+
+class Consent(db.Model):
+    """The scopes a seller granted to an untrusted client."""
+
+    __tablename__ = "consents"
+    __table_args__ = (db.UniqueConstraint("seller_pk", "client_pk"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False)
+    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    scope = db.Column(db.Text, nullable=False)
+    granted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_used_at = db.Column(db.DateTime)
+
+    client = db.relationship("OAuthClient", lazy="joined")
+
+
+class AuthorizationCode(AuthorizationCodeMixin, db.Model):
+    __tablename__ = "authorization_codes"
+
+    id = db.Column(db.Integer, primary_key=True)
+    code_hash = db.Column(db.String(64), nullable=False, unique=True)
+    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, index=True)
+    redirect_uri = db.Column(db.String(500), nullable=False)
+    scope = db.Column(db.Text, nullable=False, default="")
+    nonce = db.Column(db.String(255))
+    auth_time = db.Column(db.Integer, nullable=False)
+    code_challenge = db.Column(db.String(128), nullable=False)
+    code_challenge_method = db.Column(db.String(10), nullable=False, default="S256")
+    expires_at = db.Column(db.Integer, nullable=False, index=True)
+    redeemed_at = db.Column(db.Integer)
+    replayed_at = db.Column(db.Integer)
+    # The token family this code started, so a second redemption can revoke it.
+    family_id = db.Column(db.String(32), db.ForeignKey("token_families.id", ondelete="SET NULL"))
+
+    seller = db.relationship("Seller")
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return None
+
+    def get_amr(self):
+        return ["pwd"]
+
+
+class TokenFamily(db.Model):
+    """Every token descended from one grant (one code, or one client_credentials request)."""
+
+    __tablename__ = "token_families"
+
+    id = db.Column(db.String(32), primary_key=True)
+    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    auth_time = db.Column(db.Integer)
+    created_at = db.Column(db.Integer, nullable=False, default=now)
+    revoked_at = db.Column(db.Integer)
+    revoked_reason = db.Column(db.String(40))
+
+
+class Token(TokenMixin, db.Model):
+    __tablename__ = "tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    family_id = db.Column(db.String(32), db.ForeignKey("token_families.id", ondelete="CASCADE"), nullable=False, index=True)
+    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False)
+    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"))
+    scope = db.Column(db.Text, nullable=False, default="")
+    access_token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    refresh_token_hash = db.Column(db.String(64), unique=True)
+    issued_at = db.Column(db.Integer, nullable=False, default=now)
+    access_expires_at = db.Column(db.Integer, nullable=False)
+    refresh_expires_at = db.Column(db.Integer)
+    access_revoked_at = db.Column(db.Integer)
+    # Set when this refresh token was exchanged for a new one; a second use is reuse.
+    refresh_rotated_at = db.Column(db.Integer)
+
+    family = db.relationship("TokenFamily", lazy="joined", innerjoin=True)
+    client = db.relationship("OAuthClient", lazy="joined", innerjoin=True)
+    seller = db.relationship("Seller", lazy="joined")
+
+    # authlib TokenMixin
+    def check_client(self, client):
+        return self.client_pk == client.id
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return max(0, self.access_expires_at - self.issued_at)
+
+    def is_expired(self):
+        return self.access_expires_at <= now()
+
+    def is_revoked(self):
+        return self.access_revoked_at is not None or self.family.revoked_at is not None
+
+    def is_refresh_usable(self):
+        return (
+            self.refresh_token_hash is not None
+            and self.refresh_rotated_at is None
+            and self.family.revoked_at is None
+            and (self.refresh_expires_at or 0) > now()
+        )
+
+    def get_user(self):
+        return self.seller
+
+    def get_client(self):
+        return self.client

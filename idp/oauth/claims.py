@@ -1,0 +1,49 @@
+"""Scopes QSM understands, what each one means to a seller, and the claims each releases."""
+from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oidc.core import UserInfo
+
+SCOPES = {
+    "openid": "Sign you in with your QSM account",
+    "profile": "See your name, shop name and seller ID",
+    "email": "See your email address and whether it is verified",
+    "address": "See your business address",
+    "phone": "See your phone number",
+    "offline_access": "Keep access while you are away (until you revoke it)",
+    "qsm.orders.read": "Read your orders",
+    "qsm.inventory": "Read and update your Qx Smart Inventory link",
+}
+
+CLAIMS_BY_SCOPE = {
+    "profile": ("name", "shop_name", "seller_id", "updated_at"),
+    "email": ("email", "email_verified"),
+    "address": ("address",),
+    "phone": ("phone_number",),
+}
+
+CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"] + [
+    claim for claims in CLAIMS_BY_SCOPE.values() for claim in claims
+]
+
+
+def describe_scopes(scope):
+    return [(name, SCOPES[name]) for name in scope_to_list(scope) if name in SCOPES]
+
+
+def seller_claims(seller, scope):
+    """The claims of ``seller`` that ``scope`` releases, for ID tokens and UserInfo alike."""
+    scopes = set(scope_to_list(scope) or [])
+    claims = {"sub": seller.sub}
+    if "profile" in scopes:
+        claims.update(
+            name=seller.contact_name,
+            shop_name=seller.shop_name,
+            seller_id=seller.seller_id,
+            updated_at=seller.updated_at,
+        )
+    if "email" in scopes:
+        claims.update(email=seller.email, email_verified=bool(seller.email_verified))
+    if "address" in scopes:
+        claims["address"] = seller.address
+    if "phone" in scopes and seller.phone:
+        claims["phone_number"] = seller.phone
+    return UserInfo(claims)

@@ -1,0 +1,129 @@
+"""The grants QSM allows, each a thin subclass of Authlib's that stores through tokens.py."""
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import grants as oidc_grants
+from flask import current_app, session
+
+from ..clock import now
+from ..digests import digest
+from ..extensions import db
+from ..models import AuthorizationCode, Seller
+from . import keys
+from .claims import seller_claims
+from .tokens import consume_refresh_token, find_token, redeem_authorization_code
+
+
+class RequiredS256CodeChallenge(CodeChallenge):
+    """PKCE with S256 for every client, confidential ones included (RFC 9700 2.1.1)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("'code_challenge' is required (PKCE with S256).", redirect_uri=redirect_uri)
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("'code_challenge_method' must be S256.", redirect_uri=redirect_uri)
+        return super().validate_code_challenge(grant, redirect_uri)
+
+    def get_authorization_code_challenge(self, authorization_code):
+        return authorization_code.code_challenge
+
+    def get_authorization_code_challenge_method(self, authorization_code):
+        return authorization_code.code_challenge_method
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        # OpenID Connect requires redirect_uri; we require it of every request so the
+        # registered URI is always compared, never assumed.
+        if not self.request.payload.redirect_uri:
+            raise InvalidRequestError("'redirect_uri' is required.")
+        return redirect_uri
+
+    def save_authorization_code(self, code, request):
+        data = request.payload.data
+        row = AuthorizationCode(
+            code_hash=digest(code),
+            client_pk=request.client.id,
+            seller_pk=request.user.id,
+            redirect_uri=request.payload.redirect_uri,
+            scope=request.scope or "",
+            nonce=data.get("nonce"),
+            auth_time=session.get("auth_time") or now(),
+            code_challenge=data["code_challenge"],
+            code_challenge_method=data.get("code_challenge_method", "S256"),
+            expires_at=now() + current_app.config["AUTHORIZATION_CODE_TTL"],
+        )
+        db.session.add(row)
+        db.session.commit()
+
+    def query_authorization_code(self, code, client):
+        return redeem_authorization_code(code, client)
+
+    def delete_authorization_code(self, authorization_code):
+        # Already marked redeemed in query_authorization_code; the row stays so that a
+        # replay can be recognised and can revoke what this code issued.
+        pass
+
+    def authenticate_user(self, authorization_code):
+        return db.session.get(Seller, authorization_code.seller_pk)
+
+
+class OpenIDCode(oidc_grants.OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return db.session.execute(
+            db.select(AuthorizationCode.id).filter_by(client_pk=request.client.id, nonce=nonce).limit(1)
+        ).first() is not None
+
+    def resolve_client_private_key(self, client):
+        return keys.active_key(self.get_client_algorithm(client))
+
+    def get_client_algorithm(self, client):
+        alg = client.id_token_signed_response_alg
+        return alg if alg in keys.ALGORITHMS else keys.DEFAULT_ALGORITHM
+
+    def get_encode_header(self, client):
+        key = self.resolve_client_private_key(client)
+        return {"alg": self.get_client_algorithm(client), "kid": key.kid, "typ": "JWT"}
+
+    def get_client_claims(self, client):
+        config = current_app.config
+        return {
+            "iss": config["ISSUER"],
+            "aud": [client.client_id],
+            "exp": now() + config["ID_TOKEN_TTL"],
+        }
+
+    def generate_user_info(self, user, scope):
+        return seller_claims(user, scope)
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        # A request for more than was granted must fail before the token is spent.
+        requested = self.request.payload.scope
+        if requested:
+            token, _ = find_token(refresh_token, "refresh_token")
+            if token is not None and not set(scope_to_list(requested)) <= set(scope_to_list(token.scope)):
+                raise InvalidScopeError()
+        return consume_refresh_token(refresh_token, self.request.client)
+
+    def authenticate_user(self, refresh_token):
+        return refresh_token.seller
+
+    def revoke_old_credential(self, refresh_token):
+        # consume_refresh_token already marked it rotated.
+        pass
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]

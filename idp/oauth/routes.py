@@ -1,0 +1,194 @@
+"""HTTP surface of the OpenID Provider. Views turn requests into calls; the rules live in
+grants.py, consent.py, tokens.py and keys.py."""
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from urllib.parse import urlencode
+
+from ..clock import now
+from ..extensions import csrf
+from . import keys
+from .claims import describe_scopes
+from .consent import record_consent, scopes_to_ask, touch_consent
+from .discovery import metadata_json
+from .server import authorization_server
+
+bp = Blueprint("oauth", __name__)
+
+MAX_PARAMETER_LENGTH = 2048
+
+
+@bp.before_request
+def refuse_malformed_parameters():
+    """Repeated or oversized parameters are refused before Authlib sees them (RFC 6749 3.1, 3.2)."""
+    for source in (request.args, request.form):
+        for name in source:
+            values = source.getlist(name)
+            if len(values) > 1:
+                return malformed_request(f"Parameter '{name}' was given more than once.")
+            if len(values[0]) > MAX_PARAMETER_LENGTH or len(name) > 128:
+                return malformed_request(f"Parameter '{name}' is too long.")
+    return None
+
+
+def malformed_request(description):
+    error = InvalidRequestError(description)
+    if request.endpoint in ("oauth.authorize", "oauth.end_session"):
+        return render_error_page(error)
+    return authorization_server.handle_error_response(None, error)
+
+
+def render_error_page(error):
+    return (
+        render_template("idp/oauth_error.html", error=error.error, description=error.description),
+        400,
+    )
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    return Response(metadata_json(), mimetype="application/json", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.get("/oauth/jwks")
+def jwks():
+    max_age = current_app.config["SIGNING_KEY_CACHE_SECONDS"]
+    return Response(
+        keys.current_keys().jwks_json,
+        mimetype="application/jwk-set+json",
+        headers={"Cache-Control": f"public, max-age={max_age}"},
+    )
+
+
+def with_issuer(response):
+    """RFC 9207: every redirect back to the client names the issuer."""
+    if response.status_code in (301, 302, 303) and response.location:
+        response.headers["Location"] = add_params_to_uri(response.location, [("iss", current_app.config["ISSUER"])])
+    return response
+
+
+def authorization_error(error, grant=None):
+    if error.redirect_uri:
+        if grant is not None:
+            error.state = grant.request.payload.state
+        return with_issuer(authorization_server.handle_error_response(None, error))
+    return render_error_page(error)
+
+
+def login_is_too_old(max_age):
+    if max_age is None:
+        return False
+    try:
+        max_age = int(max_age)
+    except ValueError:
+        raise InvalidRequestError("'max_age' must be a whole number of seconds.") from None
+    if max_age < 0:
+        raise InvalidRequestError("'max_age' must not be negative.")
+    return now() - session.get("auth_time", 0) > max_age
+
+
+def login_url_for_request(data, prompts):
+    # Drop prompt=login from the URL the seller returns to, so the fresh login satisfies it.
+    args = {k: v for k, v in request.args.items() if k != "prompt"}
+    remaining = [p for p in prompts if p != "login"]
+    if remaining:
+        args["prompt"] = " ".join(remaining)
+    next_url = url_for("oauth.authorize") + "?" + urlencode(args)
+    params = {"next": next_url}
+    if data.get("login_hint"):
+        params["login_hint"] = data["login_hint"]
+    return url_for("auth.login", **params)
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize():
+    seller = current_user if current_user.is_authenticated else None
+    try:
+        grant = authorization_server.get_consent_grant(end_user=seller)
+    except OAuth2Error as error:
+        return authorization_error(error)
+
+    data = grant.request.payload.data
+    prompts = (data.get("prompt") or "").split()
+    redirect_uri = grant.request.payload.redirect_uri
+    try:
+        needs_login = seller is None or "login" in prompts or login_is_too_old(data.get("max_age"))
+    except InvalidRequestError as error:
+        error.redirect_uri = redirect_uri
+        return authorization_error(error, grant)
+    if needs_login:
+        if "none" in prompts:
+            return authorization_error(LoginRequiredError(redirect_uri=redirect_uri), grant)
+        if request.method != "GET":
+            return render_error_page(InvalidRequestError("Your session ended. Please start again from the application."))
+        return redirect(login_url_for_request(data, prompts))
+
+    client = grant.client
+    scope = grant.request.scope
+    if request.method == "POST":
+        # CSRFProtect has checked the form's token; this is the seller's answer.
+        if request.form.get("decision") == "allow":
+            record_consent(seller, client, scope)
+            return issue_code(grant, seller)
+        return issue_code(grant, None)
+
+    to_ask = scopes_to_ask(seller, client, scope, prompts)
+    if not to_ask:
+        touch_consent(seller, client)
+        return issue_code(grant, seller)
+    if "none" in prompts:
+        return authorization_error(ConsentRequiredError(redirect_uri=redirect_uri), grant)
+    return render_template(
+        "idp/consent.html",
+        client=client,
+        scopes=describe_scopes(scope),
+        new_scopes=set(to_ask),
+        action=request.full_path,
+    )
+
+
+def issue_code(grant, seller):
+    return with_issuer(authorization_server.create_authorization_response(grant=grant, grant_user=seller))
+
+
+@bp.post("/oauth/token")
+@csrf.exempt
+def token():
+    return authorization_server.create_token_response()
+
+
+@bp.route("/oauth/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo():
+    return authorization_server.create_endpoint_response("userinfo")
+
+
+@bp.post("/oauth/revoke")
+@csrf.exempt
+def revoke():
+    return authorization_server.create_endpoint_response("revocation")
+
+
+@bp.post("/oauth/introspect")
+@csrf.exempt
+def introspect():
+    return authorization_server.create_endpoint_response("introspection")
+
+
+@bp.route("/oauth/logout", methods=["GET", "POST"])
+@csrf.exempt
+def end_session():
+    try:
+        end_request = authorization_server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return render_error_page(error)
+    if end_request.needs_confirmation:
+        # Without a valid id_token_hint anyone could log the seller out: ask first.
+        if request.method == "GET" or "confirm" not in request.form:
+            return render_template("idp/logout_confirm.html", client=end_request.client)
+        csrf.protect()
+    response = authorization_server.create_endpoint_response("end_session", end_request)
+    return response or render_template("idp/logged_out.html")

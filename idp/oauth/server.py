@@ -1,0 +1,67 @@
+"""Authlib wiring: the authorization server and the resource protector, and init_oauth."""
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from authlib.oauth2.rfc6749.util import scope_to_list
+from flask import current_app
+
+from ..digests import new_secret
+from ..extensions import db
+from ..models import OAuthClient
+from .claims import SCOPES
+from .endpoints import (
+    EndSessionEndpoint,
+    IntrospectionEndpoint,
+    RevocationEndpoint,
+    UserInfoEndpoint,
+    create_resource_protector,
+)
+from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, OpenIDCode, RefreshTokenGrant, RequiredS256CodeChallenge
+from .tokens import save_token
+
+
+def query_client(client_id):
+    if not client_id or len(client_id) > 64:
+        return None
+    return db.session.execute(db.select(OAuthClient).filter_by(client_id=client_id)).scalar_one_or_none()
+
+
+def _token_generator():
+    bearer = BearerTokenGenerator(
+        access_token_generator=lambda **kw: new_secret(32),
+        refresh_token_generator=lambda **kw: new_secret(32),
+        expires_generator=lambda client, grant_type: current_app.config["ACCESS_TOKEN_TTL"],
+    )
+
+    def generate(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
+        # Refresh tokens only for a seller's grant that asked for offline_access.
+        include = (
+            include_refresh_token
+            and user is not None
+            and "offline_access" in (scope_to_list(scope) or [])
+            and client.check_grant_type("refresh_token")
+        )
+        return bearer(grant_type, client, user=user, scope=scope, expires_in=expires_in, include_refresh_token=include)
+
+    return generate
+
+
+authorization_server = AuthorizationServer()
+require_oauth = create_resource_protector()
+
+
+def init_oauth(app):
+    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", list(SCOPES))
+    # One server object serves every app in the process; init_app only reloads config,
+    # which resets the token generator, so that is registered again each time.
+    authorization_server.init_app(app, query_client=query_client, save_token=save_token)
+    authorization_server.register_token_generator("default", _token_generator())
+    if getattr(authorization_server, "_qsm_wired", False):
+        return
+    authorization_server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
+    authorization_server.register_grant(RefreshTokenGrant)
+    authorization_server.register_grant(ClientCredentialsGrant)
+    authorization_server.register_endpoint(RevocationEndpoint)
+    authorization_server.register_endpoint(IntrospectionEndpoint)
+    authorization_server.register_endpoint(UserInfoEndpoint(resource_protector=require_oauth))
+    authorization_server.register_endpoint(EndSessionEndpoint)
+    authorization_server._qsm_wired = True

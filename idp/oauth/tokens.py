@@ -1,0 +1,154 @@
+"""Storing and retiring tokens. The races (two redemptions of a code, two uses of a refresh
+token) are settled by conditional UPDATEs in the database, never by checks in Python."""
+import secrets
+
+from flask import current_app
+
+from ..clock import now
+from ..digests import digest
+from ..extensions import db
+from ..models import AuthorizationCode, Token, TokenFamily
+
+
+def new_family(client, seller=None, auth_time=None):
+    family = TokenFamily(id=secrets.token_hex(16), client_pk=client.id, seller_pk=seller.id if seller else None, auth_time=auth_time)
+    db.session.add(family)
+    return family
+
+
+def store_token(token, family, client, seller):
+    issued = now()
+    config = current_app.config
+    row = Token(
+        family_id=family.id,
+        client_pk=client.id,
+        seller_pk=seller.id if seller else None,
+        scope=token.get("scope", ""),
+        access_token_hash=digest(token["access_token"]),
+        issued_at=issued,
+        access_expires_at=issued + int(token.get("expires_in", config["ACCESS_TOKEN_TTL"])),
+    )
+    if token.get("refresh_token"):
+        row.refresh_token_hash = digest(token["refresh_token"])
+        row.refresh_expires_at = issued + config["REFRESH_TOKEN_TTL"]
+    db.session.add(row)
+    return row
+
+
+def save_token(token, request):
+    """Authlib's save_token hook: put the new token in the family it descends from."""
+    client, seller = request.client, request.user
+    if getattr(request, "refresh_token", None) is not None:
+        family = request.refresh_token.family
+    elif getattr(request, "authorization_code", None) is not None:
+        code = request.authorization_code
+        family = new_family(client, seller, code.auth_time)
+        db.session.flush()
+        code.family_id = family.id
+        store_token(token, family, client, seller)
+        db.session.commit()
+        # A replay that raced this redemption may have missed the family: look once more.
+        if _code_replayed(code.id):
+            revoke_family(family.id, "code_reuse")
+        return
+    else:
+        family = new_family(client, seller)
+        db.session.flush()
+    store_token(token, family, client, seller)
+    db.session.commit()
+
+
+def redeem_authorization_code(code, client):
+    """Mark the code redeemed, exactly once. A second redemption revokes what the first issued."""
+    code_hash = digest(code)
+    redeemed = db.session.execute(
+        db.update(AuthorizationCode)
+        .where(
+            AuthorizationCode.code_hash == code_hash,
+            AuthorizationCode.client_pk == client.id,
+            AuthorizationCode.redeemed_at.is_(None),
+            AuthorizationCode.expires_at > now(),
+        )
+        .values(redeemed_at=now())
+    ).rowcount
+    db.session.commit()
+    row = db.session.execute(db.select(AuthorizationCode).filter_by(code_hash=code_hash)).scalar_one_or_none()
+    if redeemed == 1:
+        return row
+    if row is not None and row.client_pk == client.id and row.redeemed_at is not None:
+        # Flag the replay first, then read the family: whichever of this and save_token
+        # commits second sees the other's write, so the family is revoked either way.
+        db.session.execute(db.update(AuthorizationCode).where(AuthorizationCode.id == row.id).values(replayed_at=now()))
+        db.session.commit()
+        db.session.refresh(row)
+        if row.family_id:
+            revoke_family(row.family_id, "code_reuse")
+    return None
+
+
+def _code_replayed(code_id):
+    return db.session.execute(
+        db.select(AuthorizationCode.replayed_at).where(AuthorizationCode.id == code_id)
+    ).scalar() is not None
+
+
+def consume_refresh_token(refresh_token, client):
+    """Rotate: mark the presented refresh token used, exactly once.
+
+    Returns the token row when this request won the rotation. Presenting a refresh token
+    that was already rotated is reuse: the whole family is revoked.
+    """
+    token_hash = digest(refresh_token)
+    row = db.session.execute(db.select(Token).filter_by(refresh_token_hash=token_hash)).scalar_one_or_none()
+    if row is None or row.client_pk != client.id:
+        return None
+    if row.family.revoked_at is not None or (row.refresh_expires_at or 0) <= now():
+        return None
+    won = db.session.execute(
+        db.update(Token)
+        .where(Token.id == row.id, Token.refresh_rotated_at.is_(None))
+        .values(refresh_rotated_at=now())
+    ).rowcount
+    db.session.commit()
+    if won != 1:
+        revoke_family(row.family_id, "refresh_token_reuse")
+        return None
+    db.session.refresh(row)
+    return row
+
+
+def revoke_family(family_id, reason):
+    db.session.execute(
+        db.update(TokenFamily)
+        .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_reason=reason)
+    )
+    db.session.commit()
+    current_app.logger.warning("token family %s revoked: %s", family_id, reason)
+
+
+def revoke_access_token(row):
+    db.session.execute(db.update(Token).where(Token.id == row.id).values(access_revoked_at=now()))
+    db.session.commit()
+
+
+def find_token(value, hint=None):
+    """Look a presented token up by its digest: access token first unless told otherwise.
+
+    Returns (row, kind) where kind is "access_token" or "refresh_token", or (None, None).
+    """
+    token_hash = digest(value)
+    order = ("refresh_token", "access_token") if hint == "refresh_token" else ("access_token", "refresh_token")
+    for kind in order:
+        column = Token.access_token_hash if kind == "access_token" else Token.refresh_token_hash
+        row = db.session.execute(db.select(Token).where(column == token_hash)).scalar_one_or_none()
+        if row is not None:
+            return row, kind
+    return None, None
+
+
+def find_active_access_token(value):
+    row = db.session.execute(db.select(Token).filter_by(access_token_hash=digest(value))).scalar_one_or_none()
+    if row is None or row.is_expired() or row.is_revoked():
+        return None
+    return row

@@ -1,0 +1,34 @@
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user, login_required
+
+from ..auth.forms import LogoutForm
+from ..extensions import db
+from ..models import Order
+from ..smart_inventory import find_link
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.app_context_processor
+def layout_context():
+    return {"logout_form": LogoutForm(), "platform_name": current_app.config["PLATFORM_NAME"]}
+
+
+@bp.get("/")
+@login_required
+def home():
+    recent = db.session.execute(
+        db.select(Order).filter_by(seller_pk=current_user.id).order_by(Order.ordered_at.desc()).limit(5)
+    ).scalars().all()
+    return render_template("idp/home.html", orders=recent)
+
+
+@bp.get("/listing/option-management/qx-smart-inventory")
+@login_required
+def qx_smart_inventory():
+    return render_template(
+        "idp/qx_smart_inventory.html",
+        link=find_link(current_user),
+        signup_url=current_app.config["SMARTSHIP_SIGNUP_URL"],
+        smartship_login_url=current_app.config["SMARTSHIP_LOGIN_URL"],
+    )
