@@ -106,3 +106,84 @@ def check_production_secrets(app, secret_names=("SECRET_KEY",)):
         value = app.config.get(name)
         if not value or value == DEFAULT_SECRET or len(str(value)) < 32:
             raise RuntimeError(f"{name} must be set from the environment (at least 32 characters) in production")
+
+
+def platforms_from_env():
+    """The QSM platforms SmartShip accepts, as JSON in SMARTSHIP_PLATFORMS:
+    [{"id": "qoo10-sg", "name": "Qoo10 Singapore", "issuer": "http://127.0.0.1:5000",
+      "client_id": "smartship", "client_secret": "..."}]"""
+    import json
+
+    raw = env("SMARTSHIP_PLATFORMS")
+    if not raw:
+        return [
+            {
+                "id": "qoo10-sg",
+                "name": "Qoo10 Singapore",
+                "issuer": env("QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/"),
+                "client_id": env("SMARTSHIP_CLIENT_ID", "smartship"),
+                "client_secret": env("SMARTSHIP_CLIENT_SECRET", ""),
+            }
+        ]
+    return json.loads(raw)
+
+
+class SmartShipConfig:
+    """SmartShip, the logistics site: an OAuth client of one or more QSM platforms."""
+
+    SITE = "smartship"
+    SECRET_KEY = env("SMARTSHIP_SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = env("SMARTSHIP_DATABASE_URL", sqlite_url("smartship.db"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    RATELIMIT_STORAGE_URI = env("SMARTSHIP_REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "smartship"
+    BASE_URL = env("SMARTSHIP_BASE_URL", "http://127.0.0.1:5001").rstrip("/")
+    PLATFORMS = platforms_from_env()
+    # Fernet keys (comma-separated, newest first) that encrypt the QSM tokens SmartShip keeps.
+    TOKEN_ENCRYPTION_KEYS = env("SMARTSHIP_TOKEN_ENCRYPTION_KEYS", "")
+    QSM_TIMEOUT_SECONDS = env("SMARTSHIP_QSM_TIMEOUT", 5.0, float)
+    QSM_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
+    PENDING_SIGNUP_TTL = env("SMARTSHIP_PENDING_SIGNUP_TTL", 1800, int)
+    BCRYPT_ROUNDS = env("SMARTSHIP_BCRYPT_ROUNDS", 12, int)
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_COOKIE_NAME = "smartship_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env("SMARTSHIP_SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"), bool)
+    PERMANENT_SESSION_LIFETIME = env("SMARTSHIP_SESSION_LIFETIME", 12 * 3600, int)
+    WTF_CSRF_TIME_LIMIT = None
+    TESTING = False
+    DEBUG = False
+
+
+class SmartShipTestingConfig(SmartShipConfig):
+    TESTING = True
+    SECRET_KEY = "smartship-testing-secret"
+    SQLALCHEMY_DATABASE_URI = env("SMARTSHIP_TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = env("QSM_TEST_REDIS_URL", "memory://")
+    BCRYPT_ROUNDS = 4
+    BASE_URL = "http://smartship.test"
+    TOKEN_ENCRYPTION_KEYS = "7lHdoq5mDzOaRx8Wt7XO0f9kM5bD3XlwV0t2c1bq0lY="
+    PLATFORMS = [
+        {
+            "id": "qoo10-sg",
+            "name": "Qoo10 Singapore",
+            "issuer": "http://qsm.test",
+            "client_id": "smartship",
+            "client_secret": "smartship-test-secret",
+        }
+    ]
+
+
+class SmartShipProductionConfig(SmartShipConfig):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = env("SMARTSHIP_SESSION_COOKIE_SECURE", True, bool)
+
+
+SMARTSHIP_CONFIGS = {
+    "development": SmartShipConfig,
+    "testing": SmartShipTestingConfig,
+    "production": SmartShipProductionConfig,
+}

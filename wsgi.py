@@ -2,3 +2,7 @@
 from idp import create_app
 
 qsm = create_app()
+
+from clients.smartship import create_app as create_smartship  # noqa: E402
+
+smartship = create_smartship()

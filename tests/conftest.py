@@ -10,6 +10,8 @@ import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from idp import create_app
 from idp.extensions import db as qsm_db
@@ -17,9 +19,21 @@ from idp.extensions import db as qsm_db
 PASSWORD = "correct horse battery"
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Tests keep an app context open (for the database); Flask then reuses it for each
+    request, and with it ``g``. Give every request a fresh ``g``, as production does."""
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            ctx.g = ctx.app.app_ctx_globals_class()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app():
     app = create_app("testing")
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         qsm_db.drop_all()
         qsm_db.create_all()

@@ -1,0 +1,55 @@
+"""Applying for fulfillment service and warehouse use, and reporting each change to QSM."""
+from . import qsm
+from .extensions import db
+from .models import FulfillmentApplication, utcnow
+from .service_setup import report_inventory_link
+
+WAREHOUSES = ("Singapore (Tuas)", "Singapore (Changi)")
+
+
+class FulfillmentError(ValueError):
+    pass
+
+
+def application_for(account):
+    application = db.session.execute(db.select(FulfillmentApplication).filter_by(account_id=account.id)).scalar_one_or_none()
+    if application is None:
+        application = FulfillmentApplication(account_id=account.id, status="not_applied")
+        db.session.add(application)
+        db.session.flush()
+    return application
+
+
+def apply_for_fulfillment(account, warehouse):
+    if warehouse not in WAREHOUSES:
+        raise FulfillmentError("Please choose a warehouse.")
+    application = application_for(account)
+    if application.status in ("pending", "approved"):
+        raise FulfillmentError("You have already applied for fulfillment service.")
+    application.status = "pending"
+    application.warehouse = warehouse
+    application.applied_at = utcnow()
+    application.decided_at = None
+    db.session.commit()
+    return report_to_qsm(account)
+
+
+def decide(account, approve):
+    application = application_for(account)
+    if application.status != "pending":
+        raise FulfillmentError(f"The application of {account.login_id} is {application.status}, not pending.")
+    application.status = "approved" if approve else "rejected"
+    application.decided_at = utcnow()
+    db.session.commit()
+    return report_to_qsm(account)
+
+
+def report_to_qsm(account):
+    """Tell every linked QSM the new status. Returns the problems; a failed report is retried at the next sync."""
+    problems = []
+    for link in account.links:
+        try:
+            report_inventory_link(link)
+        except qsm.QSMError as error:
+            problems.append(f"{link.platform}: {error}")
+    return problems

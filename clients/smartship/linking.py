@@ -1,0 +1,143 @@
+"""The rules of linked sign-up: who a QSM seller is at SmartShip, and how accounts are made or linked."""
+import hashlib
+import json
+import secrets
+import time
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from . import token_vault
+from .extensions import db
+from .models import Account, FulfillmentApplication, PendingSignup, QsmLink, normalize_login, utcnow
+from .qsm import expires_at
+
+REQUIRED_AGREEMENTS = ("terms", "privacy", "qsm_data")
+OPTIONAL_AGREEMENTS = ("marketing",)
+
+
+class LinkingError(ValueError):
+    """A refusal the seller can act on; the message is safe to show."""
+
+
+class LoginIdTaken(LinkingError):
+    pass
+
+
+class AlreadyLinked(LinkingError):
+    def __init__(self, account):
+        super().__init__("This QSM seller is already linked to a SmartShip account.")
+        self.account = account
+
+
+def _digest(handle):
+    return hashlib.sha256(handle.encode()).hexdigest()
+
+
+def hold_pending_signup(platform_id, token, claims):
+    """Keep what QSM said server-side; the browser holds only an opaque handle."""
+    handle = secrets.token_urlsafe(32)
+    db.session.execute(db.delete(PendingSignup).where(PendingSignup.expires_at < int(time.time())))
+    db.session.add(
+        PendingSignup(
+            handle_hash=_digest(handle),
+            platform=platform_id,
+            sub=claims["sub"],
+            claims_json=json.dumps(claims),
+            token_encrypted=token_vault.encrypt_json(dict(token)),
+            expires_at=int(time.time()) + current_app.config["PENDING_SIGNUP_TTL"],
+        )
+    )
+    db.session.commit()
+    return handle
+
+
+def load_pending_signup(handle):
+    if not handle:
+        return None
+    pending = db.session.execute(
+        db.select(PendingSignup).filter_by(handle_hash=_digest(handle))
+    ).scalar_one_or_none()
+    if pending is None or pending.expires_at < int(time.time()):
+        return None
+    return pending
+
+
+def find_link(platform_id, sub):
+    return db.session.execute(db.select(QsmLink).filter_by(platform=platform_id, sub=sub)).scalar_one_or_none()
+
+
+def login_id_taken(login_id):
+    return db.session.execute(
+        db.select(Account.id).filter_by(login_id=normalize_login(login_id)).limit(1)
+    ).first() is not None
+
+
+def check_agreements(agreed):
+    missing = [item for item in REQUIRED_AGREEMENTS if item not in agreed]
+    if missing:
+        raise LinkingError("Please agree to the SmartShip terms of service, the privacy policy and the use of your QSM data.")
+
+
+def store_tokens(link, token):
+    """Keep the tokens QSM issued, encrypted. A rotated refresh token replaces the old one."""
+    link.access_token_encrypted = token_vault.encrypt(token["access_token"])
+    link.access_expires_at = expires_at(token)
+    if token.get("refresh_token"):
+        link.refresh_token_encrypted = token_vault.encrypt(token["refresh_token"])
+    link.needs_reauthorization = False
+    link.refresh_lease_until = None
+
+
+def _address_from_claims(claims):
+    address = claims.get("address") or {}
+    return {k: v for k, v in address.items() if isinstance(v, str)}
+
+
+def create_linked_account(pending, login_id, agreed):
+    """Create the account and its link in one transaction: never one without the other."""
+    check_agreements(agreed)
+    claims = pending.claims
+    login_id = normalize_login(login_id or claims.get("email"))
+    if not login_id or len(login_id) > 254:
+        raise LinkingError("Please choose a login ID.")
+    existing = find_link(pending.platform, pending.sub)
+    if existing is not None:
+        raise AlreadyLinked(existing.account)
+    if login_id_taken(login_id):
+        raise LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID.")
+    now = utcnow()
+    account = Account(
+        login_id=login_id,
+        email=normalize_login(claims.get("email")),
+        email_confirmed_at=now if claims.get("email_verified") is True else None,
+        password_hash=None,
+        name=claims.get("name"),
+        shop_name=claims.get("shop_name"),
+        phone=claims.get("phone_number"),
+        terms_agreed_at=now,
+        privacy_agreed_at=now,
+        qsm_data_agreed_at=now,
+        marketing_opt_in="marketing" in agreed,
+    )
+    account.address = _address_from_claims(claims)
+    link = QsmLink(account=account, platform=pending.platform, sub=pending.sub, seller_id=claims.get("seller_id"), shop_name=claims.get("shop_name"))
+    store_tokens(link, token_vault.decrypt_json(pending.token_encrypted))
+    db.session.add_all([account, link, FulfillmentApplication(account=account)])
+    db.session.delete(pending)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        # Another window finished first: the database's unique constraints decide.
+        existing = find_link(pending.platform, pending.sub)
+        if existing is not None:
+            raise AlreadyLinked(existing.account) from None
+        raise LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID.") from None
+    return account
+
+
+def refresh_link_tokens(link, token):
+    """A linked seller came through QSM again: keep the newest grant."""
+    store_tokens(link, token)
+    db.session.commit()
