@@ -29,6 +29,7 @@ class QSMConfig:
     """The QSM seller portal and authorization server."""
 
     SITE = "qsm"
+    PRODUCTION = False
     SECRET_KEY = env("QSM_SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = env("QSM_DATABASE_URL", sqlite_url("qsm.db"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -101,11 +102,19 @@ def load_config(configs, name=None, env_var="QSM_ENV"):
 
 
 def check_production_secrets(app, secret_names=("SECRET_KEY",)):
-    """Refuse to run in production with a missing or default secret."""
+    """Refuse to run in production with a missing, default or short secret.
+
+    Each secret is read from the site's environment variable (``QSM_SECRET_KEY``...) when the
+    app is created, not only when this module was imported, so the value checked is the one used.
+    """
+    prefix = app.config["SITE"].upper() + "_"
     for name in secret_names:
-        value = app.config.get(name)
-        if not value or value == DEFAULT_SECRET or len(str(value)) < 32:
-            raise RuntimeError(f"{name} must be set from the environment (at least 32 characters) in production")
+        from_env = env(prefix + name)
+        if from_env is not None:
+            app.config[name] = from_env
+        value = str(app.config.get(name) or "").strip()
+        if not value or value == DEFAULT_SECRET or len(value) < 32:
+            raise RuntimeError(f"{prefix}{name} must be set in the environment (at least 32 characters) in production")
 
 
 def platforms_from_env():
@@ -147,6 +156,20 @@ class SmartShipConfig:
     QSM_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
     PENDING_SIGNUP_TTL = env("SMARTSHIP_PENDING_SIGNUP_TTL", 1800, int)
     BCRYPT_ROUNDS = env("SMARTSHIP_BCRYPT_ROUNDS", 12, int)
+    LOGIN_LIMIT_PER_ACCOUNT = env("SMARTSHIP_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = env("SMARTSHIP_LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    RESET_LIMIT_PER_ADDRESS = env("SMARTSHIP_RESET_LIMIT_PER_ADDRESS", "10 per hour")
+    # Mail: "outbox" writes each message to a folder (the demo); "smtp" sends it.
+    MAIL_BACKEND = env("SMARTSHIP_MAIL_BACKEND", "outbox")
+    MAIL_OUTBOX = env("SMARTSHIP_MAIL_OUTBOX", str(INSTANCE / "outbox"))
+    MAIL_SERVER = env("SMARTSHIP_MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = env("SMARTSHIP_MAIL_PORT", 25, int)
+    MAIL_USE_TLS = env("SMARTSHIP_MAIL_USE_TLS", False, bool)
+    MAIL_USE_SSL = env("SMARTSHIP_MAIL_USE_SSL", False, bool)
+    MAIL_USERNAME = env("SMARTSHIP_MAIL_USERNAME")
+    MAIL_PASSWORD = env("SMARTSHIP_MAIL_PASSWORD")
+    MAIL_FROM = env("SMARTSHIP_MAIL_FROM", "SmartShip <no-reply@smartship.example>")
+    MAIL_TIMEOUT = env("SMARTSHIP_MAIL_TIMEOUT", 10.0, float)
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_NAME = "smartship_session"
     SESSION_COOKIE_HTTPONLY = True

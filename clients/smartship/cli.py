@@ -4,11 +4,14 @@ import json
 import click
 from flask.cli import AppGroup
 
+from .accounts import AccountError, create_account, mark_primary
 from .extensions import db
 from .fulfillment import FulfillmentError, decide
 from .models import Account, normalize_login
+from .password_policy import WeakPassword
 
 fulfillment_cli = AppGroup("fulfillment", help="Fulfillment service applications.")
+accounts_cli = AppGroup("accounts", help="SmartShip accounts.")
 
 
 def account_or_fail(login_id):
@@ -39,5 +42,37 @@ def reject_command(login_id):
     _decide(login_id, False)
 
 
+@accounts_cli.command("create")
+@click.option("--login-id", required=True)
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name")
+@click.option("--confirmed/--unconfirmed", default=False, help="Whether the email counts as confirmed.")
+@click.option("--primary", is_flag=True, help="Make it the primary account of its email.")
+def create_account_command(login_id, email, password, name, confirmed, primary):
+    try:
+        account = create_account(login_id, email, password, email_confirmed=confirmed, name=name, is_primary=primary)
+    except (AccountError, WeakPassword) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps({"login_id": account.login_id, "email": account.email, "email_confirmed": confirmed, "primary": account.is_primary}))
+
+
+@accounts_cli.command("mark-primary")
+@click.argument("login_id")
+def mark_primary_command(login_id):
+    account = account_or_fail(login_id)
+    mark_primary(account)
+    click.echo(json.dumps({"login_id": account.login_id, "email": account.email, "primary": True}))
+
+
+@click.command("seed-demo", help="Load the demo SmartShip accounts.")
+def seed_demo_command():
+    from .demo import seed_demo
+
+    click.echo(json.dumps(seed_demo(), indent=2))
+
+
 def register_cli(app):
     app.cli.add_command(fulfillment_cli)
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(seed_demo_command)

@@ -141,3 +141,69 @@ def refresh_link_tokens(link, token):
     """A linked seller came through QSM again: keep the newest grant."""
     store_tokens(link, token)
     db.session.commit()
+
+
+class NoPasswordYet(LinkingError):
+    pass
+
+
+class WrongPassword(LinkingError):
+    pass
+
+
+class LinkedToAnotherSeller(LinkingError):
+    pass
+
+
+def linkable_accounts(pending):
+    """Accounts offered for linking: only when QSM vouches for the email, and only accounts
+    whose own email SmartShip confirmed (an unconfirmed one may be an attacker's pre-registration)."""
+    from .accounts import accounts_with_confirmed_email
+
+    claims = pending.claims
+    if claims.get("email_verified") is not True:
+        return []
+    return [
+        account
+        for account in accounts_with_confirmed_email(claims.get("email"))
+        if not any(link.platform == pending.platform for link in account.links)
+    ]
+
+
+def link_existing_account(pending, account, password, agreed):
+    """Link ``account`` to the QSM seller once its own password is proven. Never touches the
+    account's email confirmation: QSM's word about the seller says nothing about this account."""
+    from .accounts import verify_password
+
+    check_agreements(agreed)
+    if not verify_password(account, password):
+        if not account.has_password:
+            raise NoPasswordYet("This SmartShip account has no password yet. Use Password Reset to set one, then finish linking.")
+        raise WrongPassword("The password is not correct.")
+    existing = find_link(pending.platform, pending.sub)
+    if existing is not None:
+        raise AlreadyLinked(existing.account)
+    if any(link.platform == pending.platform for link in account.links):
+        raise LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller.")
+    claims = pending.claims
+    now = utcnow()
+    has_application = db.session.execute(db.select(FulfillmentApplication.id).filter_by(account_id=account.id)).first()
+    link = QsmLink(account=account, platform=pending.platform, sub=pending.sub, seller_id=claims.get("seller_id"), shop_name=claims.get("shop_name"))
+    db.session.add(link)
+    store_tokens(link, token_vault.decrypt_json(pending.token_encrypted))
+    account.terms_agreed_at = account.terms_agreed_at or now
+    account.privacy_agreed_at = account.privacy_agreed_at or now
+    account.qsm_data_agreed_at = now
+    account.marketing_opt_in = account.marketing_opt_in or "marketing" in agreed
+    if not has_application:
+        db.session.add(FulfillmentApplication(account=account))
+    db.session.delete(pending)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_link(pending.platform, pending.sub)
+        if existing is not None:
+            raise AlreadyLinked(existing.account) from None
+        raise LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller.") from None
+    return account

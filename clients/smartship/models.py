@@ -135,3 +135,21 @@ class FulfillmentApplication(db.Model):
     decided_at = db.Column(db.DateTime)
 
     account = db.relationship("Account")
+
+
+class AccountToken(db.Model):
+    """A one-time link sent by email (password reset, email confirmation), stored as a digest."""
+
+    __tablename__ = "account_tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    purpose = db.Column(db.String(20), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    # The link dies when the account's credentials change by any means.
+    credentials_version = db.Column(db.Integer, nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    expires_at = db.Column(db.Integer, nullable=False, index=True)
+    used_at = db.Column(db.Integer)
+
+    account = db.relationship("Account")

@@ -132,8 +132,8 @@ def fake_qsm():
 
 
 @pytest.fixture
-def smartship_app():
-    app = create_app("testing")
+def smartship_app(tmp_path):
+    app = create_app("testing", test_config={"MAIL_OUTBOX": str(tmp_path / "outbox")})
     app.test_client_class = FreshGlobalsClient
     with app.app_context():
         smartship_db.drop_all()
@@ -193,3 +193,49 @@ def signup(smartship, fake_qsm):
 
 def authorize_params(location):
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@pytest.fixture
+def make_account(smartship_app):
+    from clients.smartship.accounts import create_account, mark_primary
+    from clients.smartship.models import utcnow
+
+    def make(login_id, email, password="Tr1cky-Passphrase", confirmed=True, primary=False, created_at=None):
+        account = create_account(login_id, email, password, email_confirmed=confirmed)
+        if created_at is not None:
+            account.created_at = created_at
+        if primary:
+            mark_primary(account)
+        smartship_db.session.commit()
+        return account
+
+    return make
+
+
+class Outbox:
+    def __init__(self, path):
+        self.path = path
+
+    def messages(self):
+        import email
+
+        if not self.path.exists():
+            return []
+        files = sorted(self.path.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes()) for p in files]
+
+    def last_link(self, to=None):
+        import re
+
+        for message in reversed(self.messages()):
+            if to is None or message["To"] == to:
+                body = message.get_payload(decode=True).decode()
+                return re.search(r"http://smartship\.test(/\S+)", body).group(1)
+        raise AssertionError(f"no mail to {to}")
+
+
+@pytest.fixture
+def outbox(smartship_app):
+    from pathlib import Path
+
+    return Outbox(Path(smartship_app.config["MAIL_OUTBOX"]))

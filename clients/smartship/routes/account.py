@@ -1,12 +1,33 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""SmartShip's own accounts: both ways to log in, direct sign-up, password reset and change."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from .. import qsm
-from ..forms import ActionForm
-from ..session_login import sign_out
+from websafety.redirects import safe_next
+
+from .. import qsm, throttle
+from ..accounts import (
+    AccountError,
+    confirm_email,
+    create_account,
+    resolve_identifier,
+    reset_password,
+    send_email_confirmation,
+    send_password_reset,
+    set_password,
+    verify_password,
+    accounts_with_confirmed_email,
+)
+from ..account_tokens import RESET, peek
+from ..extensions import limiter
+from ..forms import ActionForm, ChangePasswordForm, DirectSignupForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from ..models import normalize_login
+from ..password_policy import WeakPassword
+from ..session_login import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
 
+LOGIN_FAILED = "The login ID or password is not correct."
+RESET_SENT = "If an account matches, we sent a password reset link to its email address. The link works once, for 30 minutes."
 
 @bp.get("/")
 def home():
@@ -14,17 +35,42 @@ def home():
         return redirect(url_for("orders.index"))
     return redirect(url_for("account.login"))
 
-
-@bp.get("/login")
+@bp.route("/login", methods=["GET", "POST"])
 def login():
-    return render_template("smartship/login.html", platforms=qsm.platforms())
-
+    form = LoginForm()
+    status = 200
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    elif form.validate_on_submit():
+        account, reason = resolve_identifier(form.identifier.data)
+        throttle_key = account.id if account else normalize_login(form.identifier.data)
+        wait = throttle.retry_after("login", throttle_key)
+        if wait:
+            flash(throttle.describe_wait(wait), "error")
+            status = 429
+        elif reason == "ambiguous":
+            flash("Several SmartShip accounts use this email address. Please log in with your login ID.", "error")
+            status = 400
+        elif verify_password(account, form.password.data):
+            sign_in(account, via="password")
+            return redirect(safe_next(form.next.data) or url_for("orders.index"))
+        else:
+            throttle.record_failure("login", throttle_key)
+            if account is not None and not account.has_password:
+                flash("No password is set for this account yet: it was created through linked sign-up from QSM. "
+                      "Set one with password reset, or log in with QSM.", "error")
+            else:
+                flash(LOGIN_FAILED, "error")
+            status = 400
+    elif request.method == "POST":
+        flash(LOGIN_FAILED, "error")
+        status = 400
+    return render_template("smartship/login.html", form=form, platforms=qsm.platforms()), status
 
 @bp.get("/login/qsm")
 def login_with_qsm():
     """Log in with QSM: the linked connection. The same flow as linked sign-up."""
     return redirect(url_for("signup.start", platform=request.args.get("platform") or None))
-
 
 @bp.post("/logout")
 def logout():
@@ -33,8 +79,101 @@ def logout():
         flash("You have been logged out of SmartShip.", "info")
     return redirect(url_for("account.login"))
 
-
 @bp.get("/account")
 @login_required
 def details():
     return render_template("smartship/account.html", account=current_user, platforms=qsm.platforms())
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"])
+def direct_signup():
+    form = DirectSignupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = create_account(form.login_id.data, form.email.data, form.password.data)
+        except (AccountError, WeakPassword) as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            send_email_confirmation(account)
+            flash(f"Your account {account.login_id} is ready. We sent a link to {account.email} to confirm your email address.", "info")
+            return redirect(url_for("account.login"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("smartship/signup.html", form=form), status
+
+@bp.get("/confirm-email/<token>")
+def confirm_email_link(token):
+    try:
+        account = confirm_email(token)
+    except AccountError as error:
+        return render_template("smartship/message.html", title="Link expired", message=str(error)), 400
+    return render_template("smartship/message.html", title="Email confirmed", message=f"The email address of {account.login_id} is confirmed.")
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        account, reason = resolve_identifier(form.identifier.data)
+        targets = [account] if account else (accounts_with_confirmed_email(form.identifier.data) if reason == "ambiguous" else [])
+        for target in targets:
+            send_password_reset(target)
+        # The same answer whether or not an account exists.
+        flash(RESET_SENT, "info")
+        return redirect(url_for("account.forgot_password"))
+    return render_template("smartship/forgot_password.html", form=form), (400 if request.method == "POST" else 200)
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password_link(token):
+    row = peek(token, RESET)
+    if row is None:
+        return render_template(
+            "smartship/message.html", title="Link expired", message="This password reset link has expired or was already used. Please ask for a new one."
+        ), 400
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = reset_password(token, form.password.data)
+        except (AccountError, WeakPassword) as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            if current_user.is_authenticated and current_user.id == account.id:
+                sign_out()
+            if session.get("resume_linking") and session.get("pending_signup"):
+                session.pop("resume_linking")
+                flash("Your new password is set. Enter it to finish linking your account.", "info")
+                return redirect(url_for("signup.form"))
+            flash(f"Your new password is set. Log in with your login ID {account.login_id} and the new password.", "info")
+            return redirect(url_for("account.login"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("smartship/reset_password.html", form=form, login_id=row.account.login_id), status
+
+reset_password = reset_password  # the domain function; the view above is reset_password_link
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if not verify_password(current_user, form.current_password.data):
+            flash("The current password is not correct.", "error")
+            status = 400
+        else:
+            try:
+                set_password(current_user, form.password.data)
+            except WeakPassword as error:
+                flash(str(error), "error")
+                status = 400
+            else:
+                sign_in(current_user, via="password")
+                flash("Your SmartShip password has been changed. Other sessions have been logged out.", "info")
+                return redirect(url_for("account.details"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("smartship/change_password.html", form=form), status

@@ -3,17 +3,25 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from .. import qsm
 from ..forms import LinkedSignupForm
+from .. import throttle
+from ..accounts import resolve_identifier, send_password_reset, verify_password
 from ..linking import (
     AlreadyLinked,
+    LinkedToAnotherSeller,
     LinkingError,
     LoginIdTaken,
+    NoPasswordYet,
+    WrongPassword,
     create_linked_account,
     find_link,
     hold_pending_signup,
+    link_existing_account,
+    linkable_accounts,
     load_pending_signup,
     login_id_taken,
     refresh_link_tokens,
 )
+from ..models import normalize_login
 from ..service_setup import complete_service_setup
 from ..session_login import sign_in
 
@@ -63,32 +71,128 @@ def form():
     if pending is None:
         return render_template("smartship/signup_expired.html", start_url=url_for("signup.start")), 400
     claims = pending.claims
-    platform = qsm.get_platform(pending.platform)
+    candidates = linkable_accounts(pending)
     form = LinkedSignupForm()
-    needs_login_id = login_id_taken(claims.get("email"))
-    status = 200
+    if request.method == "GET":
+        # Accounts with the seller's verified email exist: linking one is the default.
+        form.registration_type.data = "existing" if candidates else "new"
+        form.existing_account.data = candidates[0].login_id if candidates else ""
+    page = SignupPage(pending, form, candidates)
     if form.validate_on_submit():
+        if form.registration_type.data == "existing":
+            return page.link_existing()
+        return page.create_new()
+    if request.method == "POST":
+        flash("Please check the form and try again.", "error")
+        page.status = 400
+    return page.render()
+
+
+class SignupPage:
+    """The linked sign-up page and what its Done and Password Reset buttons do."""
+
+    def __init__(self, pending, form, candidates):
+        self.pending = pending
+        self.form = form
+        self.candidates = candidates
+        self.claims = pending.claims
+        self.needs_login_id = login_id_taken(self.claims.get("email"))
+        self.status = 200
+
+    def render(self):
+        return render_template(
+            "smartship/linked_signup.html",
+            form=self.form,
+            claims=self.claims,
+            platform=qsm.get_platform(self.pending.platform),
+            needs_login_id=self.needs_login_id,
+            candidates=self.candidates,
+        ), self.status
+
+    def fail(self, message, status):
+        flash(message, "error")
+        self.status = status
+        return self.render()
+
+    def finish(self, account, message):
+        sign_in(account, via="qsm")
+        link = next(link for link in account.links if link.platform == self.pending.platform)
+        for problem in complete_service_setup(link):
+            flash(f"Setup with QSM will be retried: {problem}", "warning")
+        flash(message, "info")
+        return redirect(url_for("orders.index"))
+
+    def create_new(self):
+        login_id = self.form.login_id.data if self.needs_login_id else None
         try:
-            account = create_linked_account(pending, form.login_id.data if needs_login_id else None, form.agreed())
+            account = create_linked_account(self.pending, login_id, self.form.agreed())
         except AlreadyLinked as linked:
             sign_in(linked.account, via="qsm")
             return redirect(url_for("orders.index"))
         except LoginIdTaken as error:
-            needs_login_id = True
-            flash(str(error), "error")
-            status = 409
+            self.needs_login_id = True
+            return self.fail(str(error), 409)
         except LinkingError as error:
-            flash(str(error), "error")
-            status = 400
-        else:
-            sign_in(account, via="qsm")
-            for problem in complete_service_setup(account.links[0]):
-                flash(f"Setup with QSM will be retried: {problem}", "warning")
-            flash("Your SmartShip account is ready and linked to your QSM seller account.", "info")
+            return self.fail(str(error), 400)
+        return self.finish(account, "Your SmartShip account is ready and linked to your QSM seller account.")
+
+    def chosen_account(self):
+        """The account picked from the list, or typed by login ID or email: (account, problem)."""
+        choice = self.form.existing_account.data
+        listed = {a.login_id: a for a in self.candidates}
+        if choice and choice != "other" and choice in listed:
+            return listed[choice], None
+        account, reason = resolve_identifier(self.form.typed_login.data)
+        if reason == "ambiguous":
+            return None, "Several SmartShip accounts use this email address. Please enter the login ID instead."
+        return account, None
+
+    def link_existing(self):
+        account, problem = self.chosen_account()
+        if problem:
+            return self.fail(problem, 400)
+        if self.form.action.data == "reset":
+            return self.send_reset(account)
+        throttle_key = account.id if account else normalize_login(self.form.typed_login.data)
+        wait = throttle.retry_after("link", throttle_key)
+        if wait:
+            return self.fail(throttle.describe_wait(wait), 429)
+        if account is None:
+            # Unknown typed login: the same answer and cost as a wrong password.
+            verify_password(None, self.form.password.data)
+            throttle.record_failure("link", throttle_key)
+            return self.fail(WRONG_PASSWORD, 400)
+        try:
+            account = link_existing_account(self.pending, account, self.form.password.data or "", self.form.agreed())
+        except AlreadyLinked as linked:
+            sign_in(linked.account, via="qsm")
             return redirect(url_for("orders.index"))
-    elif request.method == "POST":
-        flash("Please check the form and try again.", "error")
-        status = 400
-    return render_template(
-        "smartship/linked_signup.html", form=form, claims=claims, platform=platform, needs_login_id=needs_login_id
-    ), status
+        except NoPasswordYet as error:
+            return self.fail(str(error), 400)
+        except LinkedToAnotherSeller as error:
+            return self.fail(str(error), 409)
+        except WrongPassword:
+            throttle.record_failure("link", throttle_key)
+            return self.fail(WRONG_PASSWORD, 400)
+        except LinkingError as error:
+            return self.fail(str(error), 400)
+        return self.finish(account, "Your SmartShip account is now linked to your QSM seller account.")
+
+    def send_reset(self, account):
+        wait = throttle.retry_after("reset")
+        if wait:
+            return self.fail(throttle.describe_wait(wait), 429)
+        throttle.record_failure("reset")
+        if account is not None:
+            # Always the chosen account's own address on file, never one typed into the form.
+            send_password_reset(account)
+        session["resume_linking"] = True
+        flash(
+            "If that account exists, we sent a password reset link to its email address. "
+            "Set a new password, then come back here to finish linking.",
+            "info",
+        )
+        return redirect(url_for("signup.form"))
+
+
+WRONG_PASSWORD = "The login ID or password is not correct."

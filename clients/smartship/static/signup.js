@@ -15,5 +15,25 @@ document.addEventListener("DOMContentLoaded", function () {
     refresh();
   });
   items.forEach(function (box) { box.addEventListener("change", refresh); });
+  // Enter in a text field means Done, not the first button in the form (Password Reset).
+  form.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.tagName !== "INPUT" || event.target.type === "checkbox") return;
+    event.preventDefault();
+    if (!done.disabled) done.click();
+  });
   refresh();
+});
+
+// Show only the part of the form for the chosen registration type.
+document.addEventListener("DOMContentLoaded", function () {
+  var radios = document.querySelectorAll("[data-registration-type]");
+  if (!radios.length) return;
+  function show() {
+    var chosen = document.querySelector("[data-registration-type]:checked");
+    document.querySelectorAll("[data-section]").forEach(function (section) {
+      section.hidden = !chosen || section.getAttribute("data-section") !== chosen.value;
+    });
+  }
+  radios.forEach(function (radio) { radio.addEventListener("change", show); });
+  show();
 });

@@ -1,0 +1,54 @@
+"""Applying for fulfillment service; operators decide; QSM's panel is told every change."""
+import json
+
+from clients.smartship.extensions import db
+from clients.smartship.models import FulfillmentApplication
+from tests.conftest import csrf_token
+
+
+def apply(client, warehouse="Singapore (Tuas)"):
+    page = client.get("/fulfillment")
+    return client.post("/fulfillment", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "warehouse": warehouse})
+
+
+def test_apply_then_approve_and_reject_are_reported_to_qsm(signup, smartship, smartship_app, fake_qsm):
+    signup.done()
+    assert "Not applied" in smartship.get("/fulfillment").get_data(as_text=True)
+    assert apply(smartship).status_code == 302
+    assert fake_qsm.link_reports[-1]["fulfillment_status"] == "pending"
+    assert "Pending review" in smartship.get("/fulfillment").get_data(as_text=True)
+
+    runner = smartship_app.test_cli_runner()
+    result = runner.invoke(args=["fulfillment", "reject", "seller@example.com"])
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == "rejected"
+    assert fake_qsm.link_reports[-1]["fulfillment_status"] == "rejected"
+    assert apply(smartship).status_code == 302
+    result = runner.invoke(args=["fulfillment", "approve", "seller@example.com"])
+    assert json.loads(result.output)["status"] == "approved"
+    assert fake_qsm.link_reports[-1]["fulfillment_status"] == "approved"
+
+
+def test_deciding_a_non_pending_application_is_refused(signup, smartship_app):
+    signup.done()
+    result = smartship_app.test_cli_runner().invoke(args=["fulfillment", "approve", "seller@example.com"])
+    assert result.exit_code != 0 and "not pending" in result.output
+    unknown = smartship_app.test_cli_runner().invoke(args=["fulfillment", "approve", "nobody"])
+    assert unknown.exit_code != 0 and "no SmartShip account" in unknown.output
+
+
+def test_an_unknown_warehouse_is_refused(signup, smartship):
+    signup.done()
+    response = apply(smartship, warehouse="Mars")
+    assert response.status_code == 200 and "choose a warehouse" in response.get_data(as_text=True)
+    assert db.session.execute(db.select(FulfillmentApplication.status)).scalar() == "not_applied"
+
+
+def test_a_failed_report_is_retried_at_the_next_sync(signup, smartship, fake_qsm):
+    signup.done()
+    fake_qsm.api_status = 503
+    apply(smartship)
+    assert all(r["fulfillment_status"] != "pending" for r in fake_qsm.link_reports)
+    fake_qsm.api_status = None
+    page = smartship.get("/orders")
+    smartship.post("/orders/sync", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert fake_qsm.link_reports[-1]["fulfillment_status"] == "pending"
