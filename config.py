@@ -36,7 +36,7 @@ class QSMConfig:
     REDIS_URL = env("QSM_REDIS_URL")
     RATELIMIT_STORAGE_URI = env("QSM_REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "qsm"
+    RATELIMIT_KEY_PREFIX = env("QSM_RATELIMIT_PREFIX", "qsm")
 
     # The issuer is the public base URL of this QSM; every endpoint in discovery hangs off it.
     ISSUER = env("QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
@@ -57,7 +57,8 @@ class QSMConfig:
     SIGNING_KEY_CACHE_SECONDS = env("QSM_SIGNING_KEY_CACHE_SECONDS", 30, int)
 
     MAX_CONTENT_LENGTH = 64 * 1024
-    SESSION_COOKIE_NAME = "qsm_session"
+    # Cookies on one host are shared across ports: each QSM platform needs its own name.
+    SESSION_COOKIE_NAME = env("QSM_SESSION_COOKIE_NAME", "qsm_session")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env("QSM_SESSION_COOKIE_SECURE", ISSUER.startswith("https://"), bool)
