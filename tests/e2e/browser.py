@@ -1,0 +1,55 @@
+"""Headless Chromium (Debian's) driven by Playwright; it reaches nothing but the loopback."""
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Nothing leaves the machine: every request not to loopback goes to a closed port.
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1;localhost",
+]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        reason = f"{CHROMIUM} is not installed (Debian package 'chromium')"
+        if os.environ.get("QSM_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + ", and QSM_REQUIRE_BROWSER=1 requires it")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})  # fresh cookies for every test
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in_at_qsm(page, qsm, seller):
+    from playwright.sync_api import expect
+
+    page.goto(qsm.url("/login"))
+    expect(page.get_by_role("heading", name="Log in to QSM")).to_be_visible()
+    page.get_by_label("Email").fill(seller.email)
+    page.get_by_label("Password").fill(seller.password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
