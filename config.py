@@ -64,6 +64,8 @@ class QSMConfig:
     SESSION_COOKIE_SECURE = env("QSM_SESSION_COOKIE_SECURE", ISSUER.startswith("https://"), bool)
     PERMANENT_SESSION_LIFETIME = env("QSM_SESSION_LIFETIME", 12 * 3600, int)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    LOG_JSON = env("QSM_LOG_JSON", True, bool)
+    LOG_REQUESTS = env("QSM_LOG_REQUESTS", True, bool)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     TESTING = False
     DEBUG = False
@@ -75,6 +77,8 @@ class QSMDevelopmentConfig(QSMConfig):
 
 class QSMTestingConfig(QSMConfig):
     TESTING = True
+    LOG_JSON = False
+    LOG_REQUESTS = False
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = env("QSM_TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = env("QSM_TEST_REDIS_URL", "memory://")
@@ -178,11 +182,15 @@ class SmartShipConfig:
     SESSION_COOKIE_SECURE = env("SMARTSHIP_SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"), bool)
     PERMANENT_SESSION_LIFETIME = env("SMARTSHIP_SESSION_LIFETIME", 12 * 3600, int)
     WTF_CSRF_TIME_LIMIT = None
+    LOG_JSON = env("SMARTSHIP_LOG_JSON", True, bool)
+    LOG_REQUESTS = env("SMARTSHIP_LOG_REQUESTS", True, bool)
     TESTING = False
     DEBUG = False
 
 
 class SmartShipTestingConfig(SmartShipConfig):
+    LOG_JSON = False
+    LOG_REQUESTS = False
     TESTING = True
     SECRET_KEY = "smartship-testing-secret"
     SQLALCHEMY_DATABASE_URI = env("SMARTSHIP_TEST_DATABASE_URL", "sqlite://")

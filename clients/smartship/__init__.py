@@ -1,6 +1,7 @@
 """SmartShip: the logistics site that signs QSM sellers up through QSM's OpenID Connect."""
 from flask import Flask
 
+import siteops
 from config import ROOT, SMARTSHIP_CONFIGS, check_production_secrets, load_config
 
 
@@ -29,6 +30,7 @@ def create_app(config=None, test_config=None):
     from . import web
 
     web.init_app(app)
+    siteops.init_app(app, db, unavailable_template="smartship/unavailable.html")
 
     from .routes.account import bp as account_bp
     from .routes.fulfillment import bp as fulfillment_bp
