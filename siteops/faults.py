@@ -1,5 +1,5 @@
 """A dependency that is down is a 503 with a clear message, never a 500 or a traceback."""
-from flask import jsonify, make_response, render_template, request
+from flask import jsonify, make_response, request
 from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 try:
@@ -33,7 +33,9 @@ def register_fault_handlers(app, db, json_prefixes, unavailable_template):
         if request.path.startswith(tuple(json_prefixes)) or request.path in ("/healthz", "/readyz"):
             response = jsonify(error="temporarily_unavailable", error_description=UNAVAILABLE)
         else:
-            body = render_template(unavailable_template, message=UNAVAILABLE) if unavailable_template else UNAVAILABLE
+            # Rendered without context processors: they would ask the database for the user.
+            template = app.jinja_env.get_template(unavailable_template) if unavailable_template else None
+            body = template.render(message=UNAVAILABLE) if template else UNAVAILABLE
             response = make_response(body)
         response.status_code = 503
         response.headers["Retry-After"] = "5"
