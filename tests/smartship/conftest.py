@@ -19,8 +19,9 @@ PLATFORM = "qoo10-sg"
 
 
 class FakeQSM:
-    def __init__(self, mock):
+    def __init__(self, mock, issuer=ISSUER):
         self.mock = mock
+        self.issuer = issuer
         self.key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"}, private=True)
         self.other_key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"}, private=True)
         self.claims = {
@@ -54,22 +55,22 @@ class FakeQSM:
     # -- the endpoints -------------------------------------------------------------
     def _register(self):
         m = self.mock
-        m.add_callback(responses.GET, f"{ISSUER}/.well-known/openid-configuration", callback=self._discovery)
-        m.add_callback(responses.GET, f"{ISSUER}/oauth/jwks", callback=lambda r: (200, {}, json.dumps(KeySet([self.key]).as_dict(private=False))))
-        m.add_callback(responses.POST, f"{ISSUER}/oauth/token", callback=self._token)
-        m.add_callback(responses.GET, f"{ISSUER}/oauth/userinfo", callback=self._userinfo)
-        m.add_callback(responses.GET, f"{ISSUER}/api/v1/orders", callback=self._orders)
-        m.add_callback(responses.PUT, f"{ISSUER}/api/v1/smart-inventory/link", callback=self._link)
+        m.add_callback(responses.GET, f"{self.issuer}/.well-known/openid-configuration", callback=self._discovery)
+        m.add_callback(responses.GET, f"{self.issuer}/oauth/jwks", callback=lambda r: (200, {}, json.dumps(KeySet([self.key]).as_dict(private=False))))
+        m.add_callback(responses.POST, f"{self.issuer}/oauth/token", callback=self._token)
+        m.add_callback(responses.GET, f"{self.issuer}/oauth/userinfo", callback=self._userinfo)
+        m.add_callback(responses.GET, f"{self.issuer}/api/v1/orders", callback=self._orders)
+        m.add_callback(responses.PUT, f"{self.issuer}/api/v1/smart-inventory/link", callback=self._link)
 
     def _discovery(self, request):
         if self.discovery_down:
             raise requests.ConnectionError("QSM is down")
         return 200, {}, json.dumps({
-            "issuer": ISSUER,
-            "authorization_endpoint": f"{ISSUER}/oauth/authorize",
-            "token_endpoint": f"{ISSUER}/oauth/token",
-            "userinfo_endpoint": f"{ISSUER}/oauth/userinfo",
-            "jwks_uri": f"{ISSUER}/oauth/jwks",
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{self.issuer}/oauth/authorize",
+            "token_endpoint": f"{self.issuer}/oauth/token",
+            "userinfo_endpoint": f"{self.issuer}/oauth/userinfo",
+            "jwks_uri": f"{self.issuer}/oauth/jwks",
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "code_challenge_methods_supported": ["S256"],
         })
@@ -97,7 +98,7 @@ class FakeQSM:
         self.refresh_tokens.add(body["refresh_token"])
         if with_id_token:
             now = int(time.time())
-            claims = {"iss": ISSUER, "sub": self.claims["sub"], "aud": CLIENT_ID, "iat": now, "exp": now + 600, "auth_time": now, "nonce": self.nonce, "email": self.claims["email"], "email_verified": self.claims["email_verified"]}
+            claims = {"iss": self.issuer, "sub": self.claims["sub"], "aud": CLIENT_ID, "iat": now, "exp": now + 600, "auth_time": now, "nonce": self.nonce, "email": self.claims["email"], "email_verified": self.claims["email_verified"]}
             claims.update(self.id_token_overrides)
             key = self.other_key if self.sign_with_other_key else self.key
             body["id_token"] = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
