@@ -3,7 +3,7 @@ import json
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .auth.sellers import SellerError, create_seller
 from .extensions import db
@@ -99,8 +99,13 @@ def purge_keys_command():
 
 
 @click.command("seed-demo", help="Load the demo sellers, orders and signing keys.")
+@with_appcontext
 def seed_demo_command():
     from .demo import DEMO_PASSWORD, seed_demo
+
+    if current_app.config.get("PRODUCTION"):
+        # The demo sellers' password is published: they must never exist on a real marketplace.
+        raise click.ClickException("seed-demo is refused in production: the demo sellers have a published password.")
 
     sellers = seed_demo()
     emit({"sellers": [s.email for s in sellers], "password": DEMO_PASSWORD, "issuer": current_app.config["ISSUER"]})

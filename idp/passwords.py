@@ -1,36 +1,15 @@
-"""Human passwords: bcrypt with a cost from config."""
-import base64
-import hashlib
-
-import bcrypt
+"""Human passwords: bcrypt at the cost set by ``BCRYPT_ROUNDS``."""
 from flask import current_app
 
+from websafety import passwords
 
-def _prehash(password):
-    # bcrypt reads at most 72 bytes; a SHA-256 pre-hash lets long passphrases count in full.
-    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+check_password = passwords.check_password
 
 
 def hash_password(password, rounds=None):
-    rounds = rounds or current_app.config["BCRYPT_ROUNDS"]
-    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode("ascii")
-
-
-def check_password(password, password_hash):
-    if not password_hash:
-        return False
-    try:
-        return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
-    except ValueError:
-        return False
-
-
-_dummy_hashes = {}
+    return passwords.hash_password(password, rounds or current_app.config["BCRYPT_ROUNDS"])
 
 
 def burn_password_check(password):
     """Spend the time of a real check, so a missing account answers as slowly as a wrong password."""
-    rounds = current_app.config["BCRYPT_ROUNDS"]
-    if rounds not in _dummy_hashes:
-        _dummy_hashes[rounds] = hash_password("not-a-real-password", rounds)
-    check_password(password or "", _dummy_hashes[rounds])
+    passwords.burn_password_check(password, current_app.config["BCRYPT_ROUNDS"])

@@ -1,25 +1,37 @@
 """What every QSM response shares: security headers, error pages or JSON, the session user."""
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from websafety.headers import add_security_headers
 
 from .extensions import db, login_manager
 from .models import Seller
 
 JSON_PREFIXES = ("/oauth/", "/api/", "/.well-known/")
+# OAuth endpoints that a person's browser opens: their errors are pages.
+PAGE_PATHS = ("/oauth/authorize", "/oauth/logout")
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
+# What a person is told; the status line carries the technical name.
+DESCRIPTIONS = {
+    400: "The request could not be understood. Go back, reload the page and try again.",
+    404: "This page does not exist. Check the address, or start again from the QSM home page.",
+    405: "This page cannot be used that way. Start again from the QSM home page.",
+    413: "What you sent is too large.",
+    429: "Too many requests. Please wait a few minutes and try again later.",
+    500: "Something went wrong on our side. Please try again later.",
+}
+CSRF_EXPIRED = "This form has expired or was not sent from QSM. Go back, reload the page and try again."
 
 
 def wants_json():
-    return request.path.startswith(JSON_PREFIXES)
+    return request.path.startswith(JSON_PREFIXES) and not request.path.startswith(PAGE_PATHS)
 
 
 def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
@@ -31,29 +43,14 @@ def init_app(app):
             return None
         return seller
 
-    @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
-            # Pages carry CSRF tokens and personal data: never cache them.
-            headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        return error_response(error.code, error.name, error.description)
+    app.after_request(add_security_headers)
+    app.register_error_handler(HTTPException, error_response)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("unhandled error")
         db.session.rollback()
-        return error_response(500, "Internal Server Error", "Something went wrong on our side. Please try again.")
+        return error_response(InternalServerError())
 
 
 OAUTH_ERROR_CODES = {
@@ -68,11 +65,13 @@ OAUTH_ERROR_CODES = {
 }
 
 
-def error_response(status, title, description):
+def error_response(error):
+    status = error.code or 500
     if wants_json():
-        body = {"error": OAUTH_ERROR_CODES.get(status, "invalid_request"), "error_description": title}
+        body = {"error": OAUTH_ERROR_CODES.get(status, "invalid_request"), "error_description": error.name}
         response = jsonify(body)
         response.status_code = status
         response.headers["Cache-Control"] = "no-store"
         return response
-    return render_template("idp/error.html", status=status, title=title, description=description), status
+    description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
+    return render_template("idp/error.html", status=status, title=error.name, description=description), status

@@ -153,3 +153,32 @@ class AccountToken(db.Model):
     used_at = db.Column(db.Integer)
 
     account = db.relationship("Account")
+
+
+class LoginSession(db.Model):
+    """A signed-in browser. Server-side, so that QSM's back-channel logout can end it."""
+
+    __tablename__ = "login_sessions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    via = db.Column(db.String(20), nullable=False)
+    platform = db.Column(db.String(40))
+    qsm_sub = db.Column(db.String(255))
+    qsm_sid = db.Column(db.String(255))
+    created_at = db.Column(db.Integer, nullable=False)
+    expires_at = db.Column(db.Integer, nullable=False, index=True)
+    ended_at = db.Column(db.Integer)
+
+    __table_args__ = (db.Index("ix_login_sessions_platform_sid", "platform", "qsm_sid"), db.Index("ix_login_sessions_platform_sub", "platform", "qsm_sub"))
+
+
+class SeenLogoutToken(db.Model):
+    """jti of back-channel logout tokens already acted on, kept until they expire (replay defence)."""
+
+    __tablename__ = "seen_logout_tokens"
+
+    jti = db.Column(db.String(255), primary_key=True)
+    platform = db.Column(db.String(40), primary_key=True)
+    expires_at = db.Column(db.Integer, nullable=False, index=True)

@@ -134,7 +134,7 @@ def finish_authorization(platform_id, args):
     if info.get("sub") != id_claims.get("sub"):
         raise QSMRefused("QSM's user information does not match the identity token.")
     claims = dict(info)
-    claims.update({k: id_claims[k] for k in ("sub", "iss", "aud", "auth_time") if k in id_claims})
+    claims.update({k: id_claims[k] for k in ("sub", "iss", "aud", "auth_time", "sid") if k in id_claims})
     return token, claims
 
 

@@ -1,16 +1,80 @@
-"""Signing an account in and out of SmartShip."""
-from flask import session
+"""Signing an account in and out of SmartShip. Each sign-in is a server-side LoginSession, so
+it can be ended from elsewhere (a password change, or QSM's back-channel logout)."""
+import hashlib
+import secrets
+import time
+
+from flask import current_app, session
 from flask_login import login_user, logout_user
 
+from .extensions import db
+from .models import LoginSession
 
-def sign_in(account, via):
+SESSION_KEY = "login_session"
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(account, via, platform=None, qsm_sub=None, qsm_sid=None):
     # A new session on every login: nothing planted before survives.
+    end_current_session()
     session.clear()
+    token = secrets.token_urlsafe(32)
+    now = int(time.time())
+    db.session.add(
+        LoginSession(
+            token_hash=_digest(token),
+            account_id=account.id,
+            via=via,
+            platform=platform,
+            qsm_sub=qsm_sub,
+            qsm_sid=qsm_sid,
+            created_at=now,
+            expires_at=now + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"],
+        )
+    )
+    db.session.commit()
     login_user(account)
-    session["signed_in_via"] = via
+    session[SESSION_KEY] = token
     session.permanent = True
 
 
+def session_is_live(account_id):
+    token = session.get(SESSION_KEY)
+    if not token:
+        return False
+    row = db.session.execute(db.select(LoginSession).filter_by(token_hash=_digest(token))).scalar_one_or_none()
+    return row is not None and row.account_id == account_id and row.ended_at is None and row.expires_at > time.time()
+
+
+def end_current_session():
+    token = session.get(SESSION_KEY)
+    if token:
+        db.session.execute(
+            db.update(LoginSession).where(LoginSession.token_hash == _digest(token), LoginSession.ended_at.is_(None)).values(ended_at=int(time.time()))
+        )
+        db.session.commit()
+
+
+def end_sessions(platform, sub=None, sid=None):
+    """End the sessions QSM's logout names: by its session ID, or every session of the seller."""
+    query = db.update(LoginSession).where(LoginSession.platform == platform, LoginSession.ended_at.is_(None))
+    if sid:
+        query = query.where(LoginSession.qsm_sid == sid)
+        if sub:
+            query = query.where(LoginSession.qsm_sub == sub)
+    elif sub:
+        query = query.where(LoginSession.qsm_sub == sub)
+    else:
+        return 0
+    ended = db.session.execute(query.values(ended_at=int(time.time()))).rowcount
+    db.session.commit()
+    return ended
+
+
 def sign_out():
+    end_current_session()
     logout_user()
     session.clear()

@@ -6,6 +6,7 @@ from websafety.headers import add_security_headers
 
 from .extensions import db, login_manager
 from .models import Account
+from .session_login import session_is_live
 
 
 def init_app(app):
@@ -19,8 +20,9 @@ def init_app(app):
         if not account_id.isdigit():
             return None
         account = db.session.get(Account, int(account_id))
-        # A password change bumps the version, which ends every other session.
-        if account is None or str(account.credentials_version) != version:
+        # A password change bumps the version, which ends every other session; a session
+        # ended server-side (logout, back-channel logout) is gone too.
+        if account is None or str(account.credentials_version) != version or not session_is_live(account.id):
             return None
         return account
 

@@ -2,17 +2,29 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from .sellers import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     next = StringField(validators=[Length(max=2048)])
     submit = SubmitField("Log in")
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024)])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"The password must have at least {PASSWORD_MIN_LENGTH} characters (and at most {PASSWORD_MAX_LENGTH}).",
+            ),
+        ],
+    )
     confirm_password = PasswordField(
         "Confirm new password", validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match.")]
     )

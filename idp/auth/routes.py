@@ -1,27 +1,20 @@
-from urllib.parse import urlsplit
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from websafety.redirects import safe_next
 
-from ..clock import now
 from ..extensions import limiter
 from ..models.seller import normalize_email
+from ..web import error_response
 from .forms import ChangePasswordForm, LoginForm, LogoutForm
 from .sellers import SellerError, authenticate, change_password
+from .session import end_session, renew_session_identity, start_session
 
 bp = Blueprint("auth", __name__)
 
+# One message for every failure, so the page never tells which half of the credentials was wrong.
 LOGIN_FAILED = "The email or password is not correct."
-
-
-def safe_next(target):
-    """Only a path on this site: never another host, scheme or a protocol-relative URL."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+LOGIN_THROTTLED = "Too many attempts. Please try again later."
 
 
 def login_account_key():
@@ -50,24 +43,26 @@ def login():
     if form.validate_on_submit():
         seller = authenticate(form.email.data, form.password.data)
         if seller is not None:
-            # A new session on login: nothing from before survives (session fixation).
-            session.clear()
-            login_user(seller)
-            session["auth_time"] = now()
-            session.permanent = True
+            start_session(seller)
             return redirect(safe_next(form.next.data) or url_for("portal.home"))
-        flash(LOGIN_FAILED, "error")
-    elif request.method == "POST":
+    if request.method == "POST":
         flash(LOGIN_FAILED, "error")
     return render_template("idp/login.html", form=form)
 
 
+@bp.errorhandler(429)
+def login_throttled(error):
+    if request.endpoint != "auth.login":
+        return error_response(error)
+    # The same page whether or not the password was right: the throttle must not confirm a guess.
+    flash(LOGIN_THROTTLED, "error")
+    return render_template("idp/login.html", form=LoginForm()), 429
+
+
 @bp.post("/logout")
 def logout():
-    form = LogoutForm()
-    if form.validate_on_submit():
-        logout_user()
-        session.clear()
+    if LogoutForm().validate_on_submit():
+        end_session()
         flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -77,13 +72,13 @@ def logout():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        seller = current_user._get_current_object()
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            change_password(seller, form.current_password.data, form.new_password.data)
         except SellerError as error:
             flash(str(error), "error")
         else:
-            # The version in the session identity changed: log this session in again.
-            login_user(current_user)
-            flash("Your password has been changed. Other sessions have been logged out.", "info")
+            renew_session_identity(seller)
+            flash("Your password has been changed. Your other sessions have been logged out.", "info")
             return redirect(url_for("portal.home"))
     return render_template("idp/password.html", form=form)

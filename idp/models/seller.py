@@ -2,6 +2,7 @@ import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
+from sqlalchemy.orm import validates
 
 from ..clock import now
 from ..extensions import db
@@ -45,6 +46,18 @@ class Seller(UserMixin, db.Model):
     country = db.Column(db.String(2))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.Integer, nullable=False, default=now, onupdate=now)
+
+    @validates("email")
+    def _store_normalized_email(self, key, email):
+        # Lower case on every write keeps the unique constraint case-insensitive.
+        return normalize_email(email)
+
+    @validates("sub")
+    def _keep_sub_forever(self, key, sub):
+        # Relying parties key their accounts on ``sub``: once given, it never changes.
+        if self.sub is not None and sub != self.sub:
+            raise ValueError("a seller's sub never changes")
+        return sub
 
     def get_id(self):
         return f"{self.sub}:{self.credentials_version}"

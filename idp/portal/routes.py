@@ -1,17 +1,23 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from ..auth.forms import LogoutForm
 from ..extensions import db
 from ..models import Order
 from ..smart_inventory import find_link
 
 bp = Blueprint("portal", __name__)
 
+FULFILLMENT_LABELS = {
+    "not_applied": "Not applied yet",
+    "pending": "Application pending",
+    "approved": "Approved",
+    "rejected": "Rejected",
+}
+
 
 @bp.app_context_processor
 def layout_context():
-    return {"logout_form": LogoutForm(), "platform_name": current_app.config["PLATFORM_NAME"]}
+    return {"platform_name": current_app.config["PLATFORM_NAME"]}
 
 
 @bp.get("/")
@@ -26,9 +32,11 @@ def home():
 @bp.get("/listing/option-management/qx-smart-inventory")
 @login_required
 def qx_smart_inventory():
+    link = find_link(current_user)
     return render_template(
         "idp/qx_smart_inventory.html",
-        link=find_link(current_user),
+        link=link,
+        fulfillment_label=FULFILLMENT_LABELS.get(link.fulfillment_status, link.fulfillment_status) if link else None,
         signup_url=current_app.config["SMARTSHIP_SIGNUP_URL"],
         smartship_login_url=current_app.config["SMARTSHIP_LOGIN_URL"],
     )

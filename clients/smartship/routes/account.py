@@ -171,7 +171,7 @@ def change_password():
                 flash(str(error), "error")
                 status = 400
             else:
-                sign_in(current_user, via="password")
+                sign_in(current_user._get_current_object(), via="password")
                 flash("Your SmartShip password has been changed. Other sessions have been logged out.", "info")
                 return redirect(url_for("account.details"))
     elif request.method == "POST":

@@ -28,6 +28,11 @@ from ..session_login import sign_in
 bp = Blueprint("signup", __name__)
 
 
+def sign_in_from_qsm(account, platform_id, claims):
+    # QSM's session ID (sid) lets a back-channel logout from QSM end exactly this session.
+    sign_in(account, via="qsm", platform=platform_id, qsm_sub=claims.get("sub"), qsm_sid=claims.get("sid"))
+
+
 def qsm_problem(error, platform_id=None):
     status = 502 if isinstance(error, qsm.QSMUnavailable) else 400
     start_url = url_for("signup.start", platform=platform_id) if platform_id else url_for("signup.start")
@@ -55,7 +60,7 @@ def callback(platform_id):
     if link is not None:
         # Already linked: never a second account; sign in through the link.
         refresh_link_tokens(link, token)
-        sign_in(link.account, via="qsm")
+        sign_in_from_qsm(link.account, platform_id, claims)
         if link.inventory_reported_status is None:
             for problem in complete_service_setup(link):
                 flash(f"Setup with QSM will be retried: {problem}", "warning")
@@ -115,7 +120,7 @@ class SignupPage:
         return self.render()
 
     def finish(self, account, message):
-        sign_in(account, via="qsm")
+        sign_in_from_qsm(account, self.pending.platform, self.claims)
         link = next(link for link in account.links if link.platform == self.pending.platform)
         for problem in complete_service_setup(link):
             flash(f"Setup with QSM will be retried: {problem}", "warning")
@@ -127,7 +132,7 @@ class SignupPage:
         try:
             account = create_linked_account(self.pending, login_id, self.form.agreed())
         except AlreadyLinked as linked:
-            sign_in(linked.account, via="qsm")
+            sign_in_from_qsm(linked.account, self.pending.platform, self.claims)
             return redirect(url_for("orders.index"))
         except LoginIdTaken as error:
             self.needs_login_id = True
@@ -165,7 +170,7 @@ class SignupPage:
         try:
             account = link_existing_account(self.pending, account, self.form.password.data or "", self.form.agreed())
         except AlreadyLinked as linked:
-            sign_in(linked.account, via="qsm")
+            sign_in_from_qsm(linked.account, self.pending.platform, self.claims)
             return redirect(url_for("orders.index"))
         except NoPasswordYet as error:
             return self.fail(str(error), 400)
