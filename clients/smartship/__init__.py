@@ -33,11 +33,12 @@ def create_app(config=None, test_config=None):
     siteops.init_app(app, db, unavailable_template="smartship/unavailable.html")
 
     from .routes.account import bp as account_bp
+    from .routes.backchannel import bp as backchannel_bp
     from .routes.fulfillment import bp as fulfillment_bp
     from .routes.orders import bp as orders_bp
     from .routes.signup import bp as signup_bp
 
-    for blueprint in (account_bp, signup_bp, orders_bp, fulfillment_bp):
+    for blueprint in (account_bp, signup_bp, orders_bp, fulfillment_bp, backchannel_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli

@@ -167,6 +167,8 @@ class LoginSession(db.Model):
     platform = db.Column(db.String(40))
     qsm_sub = db.Column(db.String(255))
     qsm_sid = db.Column(db.String(255))
+    # Kept (encrypted) as the id_token_hint of RP-initiated logout at QSM.
+    id_token_encrypted = db.Column(db.Text)
     created_at = db.Column(db.Integer, nullable=False)
     expires_at = db.Column(db.Integer, nullable=False, index=True)
     ended_at = db.Column(db.Integer)

@@ -185,3 +185,65 @@ def expires_at(token):
     if token.get("expires_at"):
         return int(token["expires_at"])
     return int(time.time()) + int(token.get("expires_in", 3600))
+
+
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_LEEWAY = 60
+
+
+def validate_logout_token(platform_id, logout_token):
+    """Validate an OIDC Back-Channel Logout token (section 2.6) and return its claims."""
+    from joserfc import jwt
+    from joserfc.errors import InvalidKeyIdError
+    from joserfc.jwk import KeySet
+
+    platform = get_platform(platform_id)
+    client = _client(platform_id)
+    metadata(platform_id)
+    algorithms = ["RS256", "ES256"]
+    try:
+        try:
+            token = jwt.decode(logout_token, KeySet.import_key_set(client.fetch_jwk_set()), algorithms=algorithms)
+        except InvalidKeyIdError:
+            token = jwt.decode(logout_token, KeySet.import_key_set(client.fetch_jwk_set(force=True)), algorithms=algorithms)
+    except (requests.RequestException, ValueError) as error:
+        if isinstance(error, JoseError):
+            raise QSMRefused("The logout token's signature is not valid.") from error
+        raise QSMUnavailable("QSM's keys cannot be fetched.") from error
+    except JoseError as error:
+        raise QSMRefused("The logout token's signature is not valid.") from error
+    claims = token.claims
+    now = time.time()
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else (audience or [])
+    events = claims.get("events")
+    problems = [
+        (claims.get("iss") != platform["issuer"], "issuer"),
+        (platform["client_id"] not in audiences, "audience"),
+        (not isinstance(claims.get("iat"), int) or claims["iat"] > now + LOGOUT_TOKEN_LEEWAY, "iat"),
+        (not isinstance(claims.get("exp"), int) or claims["exp"] < now - LOGOUT_TOKEN_LEEWAY, "expired"),
+        (not claims.get("jti"), "jti"),
+        (not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT_EVENT), dict), "events"),
+        ("nonce" in claims, "nonce"),
+        (not claims.get("sub") and not claims.get("sid"), "sub or sid"),
+    ]
+    failed = [name for bad, name in problems if bad]
+    if failed:
+        raise QSMRefused(f"The logout token is not acceptable ({', '.join(failed)}).")
+    return claims
+
+
+def end_session_url(platform_id, id_token, return_path):
+    """QSM's RP-initiated logout URL for this session, or None when QSM cannot be asked."""
+    from authlib.common.urls import add_params_to_uri
+
+    try:
+        endpoint = metadata(platform_id).get("end_session_endpoint")
+    except QSMError:
+        return None
+    if not endpoint:
+        return None
+    return add_params_to_uri(
+        endpoint,
+        {"id_token_hint": id_token, "post_logout_redirect_uri": current_app.config["BASE_URL"] + return_path, "client_id": get_platform(platform_id)["client_id"]},
+    )

@@ -7,6 +7,7 @@ import time
 from flask import current_app, session
 from flask_login import login_user, logout_user
 
+from . import token_vault
 from .extensions import db
 from .models import LoginSession
 
@@ -17,7 +18,7 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(account, via, platform=None, qsm_sub=None, qsm_sid=None):
+def sign_in(account, via, platform=None, qsm_sub=None, qsm_sid=None, id_token=None):
     # A new session on every login: nothing planted before survives.
     end_current_session()
     session.clear()
@@ -31,6 +32,7 @@ def sign_in(account, via, platform=None, qsm_sub=None, qsm_sid=None):
             platform=platform,
             qsm_sub=qsm_sub,
             qsm_sid=qsm_sid,
+            id_token_encrypted=token_vault.encrypt(id_token) if id_token else None,
             created_at=now,
             expires_at=now + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"],
         )
@@ -50,12 +52,15 @@ def session_is_live(account_id):
 
 
 def end_current_session():
+    """End this browser's session; returns it (or None) so a QSM session can be ended too."""
     token = session.get(SESSION_KEY)
-    if token:
-        db.session.execute(
-            db.update(LoginSession).where(LoginSession.token_hash == _digest(token), LoginSession.ended_at.is_(None)).values(ended_at=int(time.time()))
-        )
+    if not token:
+        return None
+    row = db.session.execute(db.select(LoginSession).filter_by(token_hash=_digest(token))).scalar_one_or_none()
+    if row is not None and row.ended_at is None:
+        row.ended_at = int(time.time())
         db.session.commit()
+    return row
 
 
 def end_sessions(platform, sub=None, sid=None):
@@ -75,6 +80,8 @@ def end_sessions(platform, sub=None, sid=None):
 
 
 def sign_out():
-    end_current_session()
+    """Returns the ended session: its platform and ID token say where to log out at QSM."""
+    ended = end_current_session()
     logout_user()
     session.clear()
+    return ended

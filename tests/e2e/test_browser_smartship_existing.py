@@ -173,15 +173,25 @@ def test_password_reset_from_the_linking_page_then_both_logins(page, qsm, smarts
     signup.wait_for_url(smartship.url("/orders"))
     assert linked_login_id(smartship, seller) == "forgotten-shop"
 
-    # Log out, then log in with the login ID and the new password
+    # Log out: signed in through QSM, so QSM's session ends too (RP-initiated logout), and back here
     signup.get_by_role("button", name="Log out").click()
+    signup.wait_for_url(smartship.url("/login"))
+    expect(signup.get_by_role("status").filter(has_text="logged out of SmartShip")).to_be_visible()
+    signup.goto(qsm.url("/"))
+    expect(signup.get_by_role("heading", name="Log in to QSM")).to_be_visible()
+
+    # Log in with the login ID and the new password
+    signup.goto(smartship.url("/login"))
     signup.get_by_label("Login ID or email").fill("forgotten-shop")
     signup.get_by_label("Password", exact=True).fill("Brand-new-pass-77")
     signup.get_by_role("button", name="Log in", exact=True).click()
     signup.wait_for_url(smartship.url("/orders"))
 
-    # And Log in with QSM: the linked connection, no password
+    # And Log in with QSM: the linked connection, no SmartShip password (QSM asks for its own login first)
     signup.get_by_role("button", name="Log out").click()
     signup.get_by_role("link", name="Log in with QSM").click()
+    signup.get_by_label("Email").fill(seller.email)
+    signup.get_by_label("Password", exact=True).fill(seller.password)
+    signup.get_by_role("button", name="Log in", exact=True).click()
     signup.wait_for_url(smartship.url("/orders"))
     expect(signup.get_by_role("heading", name="Order management")).to_be_visible()

@@ -39,6 +39,7 @@ class FakeQSM:
             for i in range(3)
         ]
         self.nonce = None
+        self.sid = "qsm-session-1"
         self.issued = 0
         self.refresh_tokens = set()
         self.revoked = False
@@ -71,6 +72,7 @@ class FakeQSM:
             "token_endpoint": f"{self.issuer}/oauth/token",
             "userinfo_endpoint": f"{self.issuer}/oauth/userinfo",
             "jwks_uri": f"{self.issuer}/oauth/jwks",
+            "end_session_endpoint": f"{self.issuer}/oauth/logout",
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "code_challenge_methods_supported": ["S256"],
         })
@@ -98,11 +100,26 @@ class FakeQSM:
         self.refresh_tokens.add(body["refresh_token"])
         if with_id_token:
             now = int(time.time())
-            claims = {"iss": self.issuer, "sub": self.claims["sub"], "aud": CLIENT_ID, "iat": now, "exp": now + 600, "auth_time": now, "nonce": self.nonce, "email": self.claims["email"], "email_verified": self.claims["email_verified"]}
+            claims = {"iss": self.issuer, "sub": self.claims["sub"], "aud": CLIENT_ID, "iat": now, "exp": now + 600, "auth_time": now, "nonce": self.nonce, "email": self.claims["email"], "email_verified": self.claims["email_verified"], "sid": self.sid}
             claims.update(self.id_token_overrides)
             key = self.other_key if self.sign_with_other_key else self.key
             body["id_token"] = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
         return body
+
+    def logout_token(self, key=None, header=None, **overrides):
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 120,
+            "jti": f"jti-{now}-{self.issued}-{len(overrides)}-{id(overrides)}",
+            "sub": self.claims["sub"],
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        }
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(header or {"alg": "RS256", "kid": "k1", "typ": "logout+jwt"}, claims, key or self.key)
 
     def _userinfo(self, request):
         if not self._bearer_ok(request):

@@ -97,3 +97,26 @@ def test_a_linked_seller_logs_in_with_qsm_without_a_password(signup, smartship):
     response = signup.callback()
     assert response.location.endswith("/orders")
     assert smartship.get("/orders").status_code == 200
+
+
+def test_logging_out_of_a_qsm_session_logs_out_at_qsm_too(signup, smartship):
+    from clients.smartship.models import LoginSession
+
+    signup.done()
+    row = db.session.execute(db.select(LoginSession)).scalar_one()
+    assert row.id_token_encrypted and "eyJ" not in row.id_token_encrypted  # kept encrypted
+    page = smartship.get("/orders")
+    response = smartship.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert response.location.startswith("http://qsm.test/oauth/logout?")
+    params = __import__("tests.conftest", fromlist=["query_of"]).query_of(response.location)
+    assert params["post_logout_redirect_uri"] == "http://smartship.test/login"
+    assert params["id_token_hint"].count(".") == 2 and params["client_id"] == "smartship"
+    assert smartship.get("/orders").status_code == 302
+
+
+def test_logging_out_of_a_password_session_stays_at_smartship(smartship, make_account):
+    make_account("lion-city", "seller@example.com")
+    login(smartship, "lion-city", PASSWORD)
+    page = smartship.get("/orders")
+    response = smartship.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert response.location == "/login"

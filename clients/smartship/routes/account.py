@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from websafety.redirects import safe_next
 
-from .. import qsm, throttle
+from .. import qsm, throttle, token_vault
 from ..accounts import (
     AccountError,
     confirm_email,
@@ -74,9 +74,15 @@ def login_with_qsm():
 
 @bp.post("/logout")
 def logout():
-    if ActionForm().validate_on_submit():
-        sign_out()
-        flash("You have been logged out of SmartShip.", "info")
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("account.login"))
+    ended = sign_out()
+    flash("You have been logged out of SmartShip.", "info")
+    if ended is not None and ended.via == "qsm" and ended.id_token_encrypted:
+        # Signed in through QSM: log out there too (RP-initiated logout), then come back.
+        url = qsm.end_session_url(ended.platform, token_vault.decrypt(ended.id_token_encrypted), url_for("account.login"))
+        if url:
+            return redirect(url)
     return redirect(url_for("account.login"))
 
 @bp.get("/account")

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from .. import qsm
 from ..forms import LinkedSignupForm
-from .. import throttle
+from .. import throttle, token_vault
 from ..accounts import resolve_identifier, send_password_reset, verify_password
 from ..linking import (
     AlreadyLinked,
@@ -28,9 +28,10 @@ from ..session_login import sign_in
 bp = Blueprint("signup", __name__)
 
 
-def sign_in_from_qsm(account, platform_id, claims):
-    # QSM's session ID (sid) lets a back-channel logout from QSM end exactly this session.
-    sign_in(account, via="qsm", platform=platform_id, qsm_sub=claims.get("sub"), qsm_sid=claims.get("sid"))
+def sign_in_from_qsm(account, platform_id, claims, id_token=None):
+    # QSM's session ID (sid) lets a back-channel logout from QSM end exactly this session;
+    # the ID token is the hint for logging out at QSM when the seller logs out here.
+    sign_in(account, via="qsm", platform=platform_id, qsm_sub=claims.get("sub"), qsm_sid=claims.get("sid"), id_token=id_token)
 
 
 def qsm_problem(error, platform_id=None):
@@ -60,7 +61,7 @@ def callback(platform_id):
     if link is not None:
         # Already linked: never a second account; sign in through the link.
         refresh_link_tokens(link, token)
-        sign_in_from_qsm(link.account, platform_id, claims)
+        sign_in_from_qsm(link.account, platform_id, claims, token.get("id_token"))
         if link.inventory_reported_status is None:
             for problem in complete_service_setup(link):
                 flash(f"Setup with QSM will be retried: {problem}", "warning")
@@ -101,6 +102,7 @@ class SignupPage:
         self.form = form
         self.candidates = candidates
         self.claims = pending.claims
+        self.id_token = token_vault.decrypt_json(pending.token_encrypted).get("id_token")
         self.needs_login_id = login_id_taken(self.claims.get("email"))
         self.status = 200
 
@@ -120,7 +122,7 @@ class SignupPage:
         return self.render()
 
     def finish(self, account, message):
-        sign_in_from_qsm(account, self.pending.platform, self.claims)
+        sign_in_from_qsm(account, self.pending.platform, self.claims, self.id_token)
         link = next(link for link in account.links if link.platform == self.pending.platform)
         for problem in complete_service_setup(link):
             flash(f"Setup with QSM will be retried: {problem}", "warning")
@@ -132,7 +134,7 @@ class SignupPage:
         try:
             account = create_linked_account(self.pending, login_id, self.form.agreed())
         except AlreadyLinked as linked:
-            sign_in_from_qsm(linked.account, self.pending.platform, self.claims)
+            sign_in_from_qsm(linked.account, self.pending.platform, self.claims, self.id_token)
             return redirect(url_for("orders.index"))
         except LoginIdTaken as error:
             self.needs_login_id = True
@@ -170,7 +172,7 @@ class SignupPage:
         try:
             account = link_existing_account(self.pending, account, self.form.password.data or "", self.form.agreed())
         except AlreadyLinked as linked:
-            sign_in_from_qsm(linked.account, self.pending.platform, self.claims)
+            sign_in_from_qsm(linked.account, self.pending.platform, self.claims, self.id_token)
             return redirect(url_for("orders.index"))
         except NoPasswordYet as error:
             return self.fail(str(error), 400)
