@@ -72,7 +72,16 @@ def seed_demo_command():
     click.echo(json.dumps(seed_demo(), indent=2))
 
 
+@click.command("purge", help="Delete expired sign-ups, links, sessions and logout-token records (run from cron).")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def purge_command(batch_size):
+    from .housekeeping import purge_expired
+
+    click.echo(json.dumps(purge_expired(batch_size)))
+
+
 def register_cli(app):
+    app.cli.add_command(purge_command)
     app.cli.add_command(fulfillment_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(seed_demo_command)
