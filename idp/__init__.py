@@ -1,6 +1,7 @@
 """QSM: the seller portal and OpenID Connect provider."""
 from flask import Flask
 
+import siteops
 from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
 
 
@@ -29,6 +30,7 @@ def create_app(config=None, test_config=None):
     from . import web
 
     web.init_app(app)
+    siteops.init_app(app, db, json_prefixes=web.JSON_PREFIXES, unavailable_template="idp/unavailable.html")
 
     from .auth.routes import bp as auth_bp
     from .portal.routes import bp as portal_bp
