@@ -111,7 +111,16 @@ def seed_demo_command():
     emit({"sellers": [s.email for s in sellers], "password": DEMO_PASSWORD, "issuer": current_app.config["ISSUER"]})
 
 
+@click.command("purge", help="Delete expired codes, tokens, token families and retired keys (run from cron).")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def purge_command(batch_size):
+    from .housekeeping import purge_expired
+
+    emit(purge_expired(batch_size))
+
+
 def register_cli(app):
+    app.cli.add_command(purge_command)
     app.cli.add_command(sellers_cli)
     app.cli.add_command(clients_cli)
     app.cli.add_command(keys_cli)

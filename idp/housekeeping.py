@@ -1,0 +1,41 @@
+"""What expires at QSM, and the purge a cron job runs (``flask --app wsgi:qsm purge``).
+
+Every delete goes in bounded batches of short transactions, so the token tables (the hot
+path) are never locked for long.
+"""
+from siteops.purge import purge_in_batches
+
+from .clock import now as current_time
+from .extensions import db
+from .models import AuthorizationCode, Token, TokenFamily
+from .oauth.keys import purge_expired_keys
+
+# A redeemed code is kept a while after it expires so a late replay can still be recognised
+# and revoke what the code issued.
+CODE_RETENTION = 3600
+# Revoked families keep their tokens a day so introspection and support can see what happened.
+REVOKED_RETENTION = 24 * 3600
+
+
+def purge_expired(batch_size=1000, now=None):
+    now = now if now is not None else current_time()
+    counts = {
+        "authorization_codes": purge_in_batches(db, AuthorizationCode, AuthorizationCode.expires_at < now - CODE_RETENTION, batch_size),
+        "tokens": purge_in_batches(
+            db,
+            Token,
+            db.and_(
+                Token.access_expires_at < now,
+                db.or_(Token.refresh_expires_at.is_(None), Token.refresh_expires_at < now),
+            ),
+            batch_size,
+        ),
+    }
+    revoked_families = db.select(TokenFamily.id).where(TokenFamily.revoked_at < now - REVOKED_RETENTION)
+    counts["tokens"] += purge_in_batches(db, Token, Token.family_id.in_(revoked_families), batch_size)
+    has_tokens = db.select(Token.id).where(Token.family_id == TokenFamily.id).exists()
+    counts["token_families"] = purge_in_batches(
+        db, TokenFamily, db.and_(~has_tokens, TokenFamily.created_at < now - CODE_RETENTION), batch_size
+    )
+    counts["signing_keys"] = purge_expired_keys()
+    return counts
