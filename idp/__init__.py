@@ -36,12 +36,16 @@ def create_app(config=None, test_config=None):
     from .portal.routes import bp as portal_bp
     from .oauth import init_oauth
     from .oauth.routes import bp as oauth_bp
+    from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
+    from .developer.routes import bp as developer_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(oauth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(developer_bp)
+    app.register_blueprint(account_bp)
     init_oauth(app)
 
     from .cli import register_cli

@@ -157,7 +157,7 @@ class Flow:
         response = self.authorize(**overrides)
         if response.status_code == 200 and "Allow" in response.get_data(as_text=True):
             response = self.client.post(
-                response.request.full_path if hasattr(response, "request") else "/oauth/authorize",
+                "/oauth/authorize",
                 query_string=self.authorize_params(**overrides),
                 data={"decision": "allow", "csrf_token": csrf_token(response.get_data(as_text=True))},
             )
@@ -199,3 +199,77 @@ def flow(client, make_client):
         return Flow(client, oauth_client or make_client(**client_settings))
 
     return start
+
+
+# --- Connection pools are closed after every test (added for .ci/run) ---------------------
+# Tests build many apps, each with its own engine and pool. Pools left open are closed by the
+# garbage collector, and psycopg's ResourceWarning then fails whichever later test is running
+# (filterwarnings = error). SQLite is left alone: an in-memory database lives in its one
+# connection, and sqlite3 does not warn.
+
+import weakref  # noqa: E402
+
+from sqlalchemy import event as sa_event  # noqa: E402
+from sqlalchemy.engine import Engine as sa_Engine  # noqa: E402
+
+_engines_used = weakref.WeakSet()
+
+
+@sa_event.listens_for(sa_Engine, "engine_connect")
+def _remember_engine(connection):
+    _engines_used.add(connection.engine)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        for engine in list(_engines_used):
+            if engine.dialect.name != "sqlite":
+                engine.dispose()
+
+
+# --- OpenID provider protocol suite: time control and token helpers --------------------------
+
+
+class Clock:
+    """Stands in for the ``time`` module inside ``idp.clock``: every protocol timestamp (code and
+    token expiry, auth_time, signing-key cache and retirement) reads ``idp.clock.now``."""
+
+    def __init__(self, start):
+        self.current = float(start)
+
+    def time(self):
+        return self.current
+
+    def advance(self, seconds):
+        self.current += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    import time
+
+    import idp.clock
+
+    fake = Clock(time.time())
+    monkeypatch.setattr(idp.clock, "time", fake)
+    return fake
+
+
+def basic_auth(client_id, secret):
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def decode_id_token(http_client, id_token):
+    """Verify an ID token's signature against the published JWKS, as a relying party does."""
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    keys = KeySet.import_key_set(http_client.get("/oauth/jwks").get_json())
+    return jwt.decode(id_token, keys, algorithms=["RS256", "ES256"])

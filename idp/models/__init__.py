@@ -1,8 +1,10 @@
+from .audit import AuditEvent
 from .keys import SigningKey
 from .oauth import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
 from .seller import Order, Seller, SmartInventoryLink
 
 __all__ = [
+    "AuditEvent",
     "AuthorizationCode",
     "Consent",
     "OAuthClient",

@@ -1,0 +1,32 @@
+"""The seller's own security pages: connected apps and activity."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..audit import DESCRIPTIONS, recent_events
+from ..developer.forms import ConfirmForm
+from .connected_apps import connected_apps, find_client, revoke_app
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.get("/connected-apps")
+@login_required
+def apps():
+    return render_template("idp/connected_apps.html", apps=connected_apps(current_user), form=ConfirmForm())
+
+
+@bp.post("/connected-apps/<client_id>/revoke")
+@login_required
+def revoke(client_id):
+    client = find_client(client_id)
+    if client is None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    revoke_app(current_user, client)
+    flash(f"{client.name} no longer has access to your QSM account.", "info")
+    return redirect(url_for("account.apps"))
+
+
+@bp.get("/activity")
+@login_required
+def activity():
+    return render_template("idp/activity.html", events=recent_events(current_user), descriptions=DESCRIPTIONS)

@@ -1,0 +1,51 @@
+"""Recording security events: logins and failures, consents and revocations, token family
+revocations, client secret rotations, logouts. Each is one row; recording never fails a request."""
+from flask import has_request_context, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from .extensions import db
+from .models import AuditEvent
+
+DESCRIPTIONS = {
+    "login_succeeded": "Logged in",
+    "login_failed": "Failed login attempt",
+    "login_throttled": "Login attempts blocked after too many failures",
+    "logout": "Logged out",
+    "password_changed": "Password changed",
+    "consent_granted": "Allowed an app",
+    "consent_denied": "Denied an app",
+    "app_access_revoked": "Revoked an app's access",
+    "token_family_revoked": "An app's access was revoked automatically",
+    "client_secret_rotated": "Rotated an app's client secret",
+    "app_registered": "Registered an app",
+    "app_deleted": "Deleted an app",
+}
+
+
+def record(kind, seller=None, client=None, detail=None, seller_pk=None):
+    if kind not in DESCRIPTIONS:
+        raise ValueError(f"unknown audit event {kind!r}")
+    event = AuditEvent(
+        kind=kind,
+        seller_pk=seller.id if seller is not None else seller_pk,
+        client_pk=client.id if client is not None else None,
+        client_name=client.name if client is not None else None,
+        detail=(detail or "")[:500] or None,
+    )
+    if has_request_context():
+        event.ip_address = (request.remote_addr or "")[:45] or None
+        event.user_agent = (request.user_agent.string or "")[:200] or None
+    try:
+        db.session.add(event)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        from flask import current_app
+
+        current_app.logger.exception("could not record audit event %s", kind)
+
+
+def recent_events(seller, limit=100):
+    return db.session.execute(
+        db.select(AuditEvent).filter_by(seller_pk=seller.id).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
+    ).scalars().all()

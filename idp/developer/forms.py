@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, URL
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..oauth.claims import SCOPES
+
+
+class AppForm(FlaskForm):
+    name = StringField("App name", validators=[DataRequired(), Length(max=120)])
+    home_page = StringField("Home page", validators=[Optional(), Length(max=500), URL(require_tld=False, message="Enter a full URL, like https://example.com.")])
+    redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[DataRequired(), Length(max=5000)])
+    post_logout_redirect_uris = TextAreaField("Post-logout redirect URIs (one per line)", validators=[Optional(), Length(max=5000)])
+    backchannel_logout_uri = StringField("Back-channel logout URI", validators=[Optional(), Length(max=500)])
+    client_type = RadioField(
+        "App type",
+        choices=[
+            SelectChoice("confidential", "Confidential (runs on a server that keeps a secret)"),
+            SelectChoice("public", "Public (runs on a device; no secret)"),
+        ],
+        default="confidential",
+    )
+    scopes = SelectMultipleField(
+        "Access the app may ask for",
+        choices=[SelectChoice(name, f"{name}: {text}") for name, text in SCOPES.items()],
+        default=["openid", "profile"],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
+    submit = SubmitField("Register app")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField()
+
+
+def lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

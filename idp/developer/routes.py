@@ -1,0 +1,82 @@
+"""Developer registration: a seller registers apps that ask other sellers' consent."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..oauth.clients import ClientError
+from .apps import app_of, apps_of, delete_app, register_app, rotate_secret
+from .forms import AppForm, ConfirmForm, lines
+
+bp = Blueprint("developer", __name__, url_prefix="/developer")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    return None
+
+
+@bp.get("/apps")
+def index():
+    return render_template("idp/developer/index.html", apps=apps_of(current_user))
+
+
+@bp.route("/apps/new", methods=["GET", "POST"])
+def new():
+    form = AppForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            client, secret = register_app(
+                current_user,
+                name=form.name.data.strip(),
+                home_page=(form.home_page.data or "").strip(),
+                redirect_uris=lines(form.redirect_uris.data),
+                post_logout_redirect_uris=lines(form.post_logout_redirect_uris.data),
+                backchannel_logout_uri=(form.backchannel_logout_uri.data or "").strip(),
+                public=form.client_type.data == "public",
+                scopes=form.scopes.data,
+            )
+        except ClientError as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            # The secret is shown here, once; QSM keeps only its digest.
+            return render_template("idp/developer/secret.html", app=client, secret=secret, created=True)
+    elif request.method == "POST":
+        status = 400
+    return render_template("idp/developer/new.html", form=form), status
+
+
+def owned_app(client_id):
+    client = app_of(current_user, client_id)
+    if client is None:
+        abort(404)
+    return client
+
+
+@bp.get("/apps/<client_id>")
+def show(client_id):
+    return render_template("idp/developer/show.html", app=owned_app(client_id), form=ConfirmForm())
+
+
+@bp.post("/apps/<client_id>/rotate-secret")
+def rotate(client_id):
+    client = owned_app(client_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        secret = rotate_secret(current_user, client)
+    except ClientError as error:
+        flash(str(error), "error")
+        return redirect(url_for("developer.show", client_id=client_id))
+    return render_template("idp/developer/secret.html", app=client, secret=secret, created=False)
+
+
+@bp.post("/apps/<client_id>/delete")
+def delete(client_id):
+    client = owned_app(client_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    delete_app(current_user, client)
+    flash(f"The app {client.name} was deleted. Every grant and token it held is gone.", "info")
+    return redirect(url_for("developer.index"))

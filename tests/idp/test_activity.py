@@ -1,0 +1,40 @@
+"""The Activity page shows the seller's security events."""
+from idp.extensions import db
+from idp.models import AuditEvent
+from tests.conftest import csrf_token
+
+
+def kinds(seller):
+    return [e.kind for e in db.session.execute(db.select(AuditEvent).filter_by(seller_pk=seller.id).order_by(AuditEvent.id)).scalars()]
+
+
+def test_logins_failures_and_logout_are_recorded_and_shown(client, seller, auth):
+    auth.login(password="wrong password entirely")
+    auth.login()
+    page = client.get("/account/activity").get_data(as_text=True)
+    assert "Failed login attempt" in page and "Logged in" in page and "127.0.0.1" in page
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    assert kinds(seller) == ["login_failed", "login_succeeded", "logout"]
+
+
+def test_unknown_emails_leave_no_event(client, seller, auth):
+    auth.login(email="nobody@example.com")
+    assert db.session.execute(db.select(AuditEvent)).first() is None
+
+
+def test_consent_revocation_and_app_events(client, seller, auth, flow):
+    auth.login()
+    f = flow(name="Parcel Tracker")
+    f.tokens()
+    page = client.get("/account/connected-apps").get_data(as_text=True)
+    client.post(f"/account/connected-apps/{f.oauth_client.client_id}/revoke", data={"csrf_token": csrf_token(page)})
+    assert "app_access_revoked" in kinds(seller)
+    assert "Parcel Tracker" in client.get("/account/activity").get_data(as_text=True)
+
+
+def test_only_the_sellers_own_events_are_shown(client, seller, make_seller, auth):
+    make_seller("other@example.com")
+    auth.login(email="other@example.com", password="nope nope nope")
+    auth.login()
+    page = client.get("/account/activity").get_data(as_text=True)
+    assert "Failed login attempt" not in page
