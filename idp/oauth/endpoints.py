@@ -1,6 +1,6 @@
 """Revocation (RFC 7009), introspection (RFC 7662), UserInfo and RP-initiated logout."""
 from authlib.integrations.flask_oauth2 import ResourceProtector
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
@@ -20,11 +20,10 @@ class AccessTokenValidator(BearerTokenValidator):
         return find_active_access_token(token_string)
 
     def validate_token(self, token, scopes, request):
-        # find_active_access_token already refused expired and revoked tokens; only the
-        # scope remains to check.
+        # find_active_access_token already turned expired and revoked tokens into None.
+        if token is None:
+            raise InvalidTokenError(realm=self.realm, extra_attributes=self.extra_attributes)
         if self.scope_insufficient(token.get_scope(), scopes):
-            from authlib.oauth2.rfc6750 import InsufficientScopeError
-
             raise InsufficientScopeError()
 
 
