@@ -301,8 +301,6 @@ def test_replayed_code_is_refused_and_revokes_what_it_issued(flow, metadata):
     assert introspect(f, metadata, first.json()["access_token"]) == {"active": False}
 
 
-
-
 @pytest.mark.parametrize("which", ["revoked", "unknown"])
 def test_userinfo_refuses_a_dead_access_token_with_401(flow, metadata, rp, which):
     f = flow(scope="openid")
