@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from websafety.headers import add_security_headers
 
 from .extensions import db, login_manager
+from .auth.session import session_is_live
 from .models import Seller
 
 JSON_PREFIXES = ("/oauth/", "/api/", "/.well-known/")
@@ -38,8 +39,9 @@ def init_app(app):
     def load_seller(session_id):
         sub, _, version = session_id.partition(":")
         seller = db.session.execute(db.select(Seller).filter_by(sub=sub)).scalar_one_or_none()
-        # A password change bumps the version, which ends every other session.
-        if seller is None or str(seller.credentials_version) != version:
+        # A password change bumps the version, which ends every other session; a session
+        # ended server-side (logout, here or at a client) is gone too.
+        if seller is None or str(seller.credentials_version) != version or not session_is_live(seller):
             return None
         return seller
 

@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .keys import SigningKey
+from .login_session import LoginSession, SessionClient
 from .oauth import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
 from .seller import Order, Seller, SmartInventoryLink
 
@@ -7,9 +8,11 @@ __all__ = [
     "AuditEvent",
     "AuthorizationCode",
     "Consent",
+    "LoginSession",
     "OAuthClient",
     "Order",
     "Seller",
+    "SessionClient",
     "SigningKey",
     "SmartInventoryLink",
     "Token",
