@@ -221,3 +221,61 @@ SMARTSHIP_CONFIGS = {
     "testing": SmartShipTestingConfig,
     "production": SmartShipProductionConfig,
 }
+
+
+class DemoAppConfig:
+    """Parcel Pal, the demo third-party app: an ordinary confidential client of one QSM."""
+
+    SITE = "demo_app"
+    SECRET_KEY = env("DEMO_APP_SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = env("DEMO_APP_DATABASE_URL", sqlite_url("demo_app.db"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    BASE_URL = env("DEMO_APP_BASE_URL", "http://127.0.0.1:5002").rstrip("/")
+    QSM_ISSUER = env("DEMO_APP_QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
+    CLIENT_ID = env("DEMO_APP_CLIENT_ID", "parcel-pal")
+    CLIENT_SECRET = env("DEMO_APP_CLIENT_SECRET", "")
+    QSM_SCOPE = "openid profile qsm.orders.read"
+    QSM_TIMEOUT_SECONDS = env("DEMO_APP_QSM_TIMEOUT", 5.0, float)
+    ORDERS_PER_PAGE = env("DEMO_APP_ORDERS_PER_PAGE", 20, int)
+    # Fernet keys (comma-separated, newest first) for the QSM tokens kept in session rows.
+    TOKEN_ENCRYPTION_KEYS = env("DEMO_APP_TOKEN_ENCRYPTION_KEYS", "")
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_COOKIE_NAME = "demo_app_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env("DEMO_APP_SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"), bool)
+    PERMANENT_SESSION_LIFETIME_SECONDS = env("DEMO_APP_SESSION_LIFETIME", 8 * 3600, int)
+    PERMANENT_SESSION_LIFETIME = PERMANENT_SESSION_LIFETIME_SECONDS
+    WTF_CSRF_TIME_LIMIT = None
+    LOG_JSON = env("DEMO_APP_LOG_JSON", True, bool)
+    LOG_REQUESTS = env("DEMO_APP_LOG_REQUESTS", True, bool)
+    PRODUCTION = False
+    TESTING = False
+    DEBUG = False
+
+
+class DemoAppTestingConfig(DemoAppConfig):
+    TESTING = True
+    LOG_JSON = False
+    LOG_REQUESTS = False
+    SECRET_KEY = "demo-app-testing-secret"
+    SQLALCHEMY_DATABASE_URI = env("DEMO_APP_TEST_DATABASE_URL", "sqlite://")
+    BASE_URL = "http://parcelpal.test"
+    QSM_ISSUER = "http://qsm.test"
+    CLIENT_ID = "parcel-pal"
+    CLIENT_SECRET = "parcel-pal-test-secret"
+    TOKEN_ENCRYPTION_KEYS = "q0tQv7Jr4H4Yh2u8lJ6cJ3QkQm2v3bN9xXy1sQ0aZ9E="
+    SESSION_COOKIE_SECURE = False
+
+
+class DemoAppProductionConfig(DemoAppConfig):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = env("DEMO_APP_SESSION_COOKIE_SECURE", True, bool)
+
+
+DEMO_APP_CONFIGS = {
+    "development": DemoAppConfig,
+    "testing": DemoAppTestingConfig,
+    "production": DemoAppProductionConfig,
+}

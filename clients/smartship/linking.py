@@ -7,7 +7,7 @@ import time
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from . import token_vault
+from relying_party import token_vault
 from .extensions import db
 from .models import Account, FulfillmentApplication, PendingSignup, QsmLink, normalize_login, utcnow
 from .qsm import expires_at

@@ -1,7 +1,9 @@
 """Getting a usable QSM access token for a link, refreshing it at most once at a time."""
 import time
 
-from . import qsm, token_vault
+from relying_party import token_vault
+
+from . import qsm
 from .extensions import db
 from .models import QsmLink
 

@@ -7,7 +7,7 @@ import time
 from flask import current_app, session
 from flask_login import login_user, logout_user
 
-from . import token_vault
+from relying_party import token_vault
 from .extensions import db
 from .models import LoginSession
 

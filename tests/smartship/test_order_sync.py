@@ -1,5 +1,5 @@
 """Sync now: refreshing expired access with the stored (rotating) refresh token, and a revoked grant."""
-from clients.smartship import token_vault
+from relying_party import token_vault
 from clients.smartship.extensions import db
 from clients.smartship.models import ImportedOrder, QsmLink
 from tests.conftest import csrf_token

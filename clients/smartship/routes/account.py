@@ -4,7 +4,9 @@ from flask_login import current_user, login_required
 
 from websafety.redirects import safe_next
 
-from .. import qsm, throttle, token_vault
+from relying_party import token_vault
+
+from .. import qsm, throttle
 from ..accounts import (
     AccountError,
     confirm_email,

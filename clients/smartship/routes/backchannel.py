@@ -4,6 +4,8 @@ import time
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
+from relying_party.logout_tokens import LEEWAY
+
 from .. import qsm
 from ..extensions import csrf, db
 from ..models import SeenLogoutToken
@@ -33,7 +35,7 @@ def logout(platform_id):
         return refuse(str(error))
     # A token acts once: its jti is remembered until it expires.
     db.session.execute(db.delete(SeenLogoutToken).where(SeenLogoutToken.expires_at < time.time()))
-    db.session.add(SeenLogoutToken(jti=str(claims["jti"])[:255], platform=platform_id, expires_at=claims["exp"] + qsm.LOGOUT_TOKEN_LEEWAY))
+    db.session.add(SeenLogoutToken(jti=str(claims["jti"])[:255], platform=platform_id, expires_at=claims["exp"] + LEEWAY))
     try:
         db.session.commit()
     except IntegrityError:

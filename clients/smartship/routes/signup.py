@@ -3,7 +3,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from .. import qsm
 from ..forms import LinkedSignupForm
-from .. import throttle, token_vault
+from relying_party import token_vault
+
+from .. import throttle
 from ..accounts import resolve_identifier, send_password_reset, verify_password
 from ..linking import (
     AlreadyLinked,

@@ -1,6 +1,7 @@
-"""Encryption at rest for the QSM tokens SmartShip must keep (Fernet: AES-CBC + HMAC).
+"""Encryption at rest for the QSM tokens a relying party must keep (Fernet: AES-CBC + HMAC).
 
-Keys come from config, newest first, so a key can be rotated without losing old tokens.
+Keys come from the site's TOKEN_ENCRYPTION_KEYS config, newest first, so a key can be
+rotated without losing old tokens.
 """
 import json
 
@@ -13,13 +14,13 @@ class VaultError(RuntimeError):
 
 
 def _fernet():
-    cached = current_app.extensions.get("smartship_vault")
+    cached = current_app.extensions.get("relying_party_vault")
     if cached is None:
         keys = [k.strip() for k in current_app.config["TOKEN_ENCRYPTION_KEYS"].split(",") if k.strip()]
         if not keys:
-            raise VaultError("SMARTSHIP_TOKEN_ENCRYPTION_KEYS is not set")
+            raise VaultError("TOKEN_ENCRYPTION_KEYS is not set")
         cached = MultiFernet([Fernet(k.encode()) for k in keys])
-        current_app.extensions["smartship_vault"] = cached
+        current_app.extensions["relying_party_vault"] = cached
     return cached
 
 
