@@ -121,20 +121,32 @@ def create_linked_account(pending, login_id, agreed):
         marketing_opt_in="marketing" in agreed,
     )
     account.address = _address_from_claims(claims)
+    db.session.add_all([account, FulfillmentApplication(account=account)])
+    _attach_link(account, pending)
+    _commit_link(pending, LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."))
+    return account
+
+
+def _attach_link(account, pending):
+    """The link to the QSM seller, with the tokens QSM issued; the pending sign-up is used up."""
+    claims = pending.claims
     link = QsmLink(account=account, platform=pending.platform, sub=pending.sub, seller_id=claims.get("seller_id"), shop_name=claims.get("shop_name"))
+    db.session.add(link)
     store_tokens(link, token_vault.decrypt_json(pending.token_encrypted))
-    db.session.add_all([account, link, FulfillmentApplication(account=account)])
     db.session.delete(pending)
+    return link
+
+
+def _commit_link(pending, conflict):
+    """Commit; when a unique constraint refuses it (another window finished first), say why."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        # Another window finished first: the database's unique constraints decide.
         existing = find_link(pending.platform, pending.sub)
         if existing is not None:
             raise AlreadyLinked(existing.account) from None
-        raise LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID.") from None
-    return account
+        raise conflict from None
 
 
 def refresh_link_tokens(link, token):
@@ -185,25 +197,14 @@ def link_existing_account(pending, account, password, agreed):
         raise AlreadyLinked(existing.account)
     if any(link.platform == pending.platform for link in account.links):
         raise LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller.")
-    claims = pending.claims
     now = utcnow()
     has_application = db.session.execute(db.select(FulfillmentApplication.id).filter_by(account_id=account.id)).first()
-    link = QsmLink(account=account, platform=pending.platform, sub=pending.sub, seller_id=claims.get("seller_id"), shop_name=claims.get("shop_name"))
-    db.session.add(link)
-    store_tokens(link, token_vault.decrypt_json(pending.token_encrypted))
+    _attach_link(account, pending)
     account.terms_agreed_at = account.terms_agreed_at or now
     account.privacy_agreed_at = account.privacy_agreed_at or now
     account.qsm_data_agreed_at = now
     account.marketing_opt_in = account.marketing_opt_in or "marketing" in agreed
     if not has_application:
         db.session.add(FulfillmentApplication(account=account))
-    db.session.delete(pending)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = find_link(pending.platform, pending.sub)
-        if existing is not None:
-            raise AlreadyLinked(existing.account) from None
-        raise LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller.") from None
+    _commit_link(pending, LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller."))
     return account
