@@ -40,6 +40,7 @@ def app():
         yield app
         qsm_db.session.remove()
         qsm_db.drop_all()
+        qsm_db.engine.dispose()
     from idp.extensions import limiter
 
     limiter.reset()
@@ -273,3 +274,23 @@ def decode_id_token(http_client, id_token):
 
     keys = KeySet.import_key_set(http_client.get("/oauth/jwks").get_json())
     return jwt.decode(id_token, keys, algorithms=["RS256", "ES256"])
+
+
+def token_request_as_registered(f, data, endpoint="/oauth/token"):
+    """POST ``data`` for ``f``'s client, authenticated the way that client registered."""
+    c = f.oauth_client
+    if c.token_endpoint_auth_method == "client_secret_basic":
+        return f.client.post(endpoint, data=data, headers=basic_auth(c.client_id, c.plain_secret))
+    data = {**data, "client_id": c.client_id}
+    if c.token_endpoint_auth_method == "client_secret_post":
+        data["client_secret"] = c.plain_secret
+    return f.client.post(endpoint, data=data)
+
+
+def tokens_as_registered(f, **authorize):
+    """The code flow for ``f``'s client, the token request sent with its registered method."""
+    code = f.get_code(**authorize)
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    response = token_request_as_registered(f, data)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

@@ -16,6 +16,7 @@ def issue(seller, oauth_client, at, n, refresh_ttl=None):
     for i in range(n):
         family = TokenFamily(id=secrets.token_hex(16), client_pk=oauth_client.id, seller_pk=seller.id, created_at=at)
         db.session.add(family)
+        db.session.flush()  # no relationship orders these inserts: the family must exist first
         db.session.add(
             Token(
                 family_id=family.id, client_pk=oauth_client.id, seller_pk=seller.id, scope="openid",

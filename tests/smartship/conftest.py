@@ -159,6 +159,7 @@ def smartship_app(tmp_path):
         yield app
         smartship_db.session.remove()
         smartship_db.drop_all()
+        smartship_db.engine.dispose()
     from clients.smartship.extensions import limiter
 
     limiter.reset()

@@ -57,6 +57,7 @@ def two_platform_smartship(tmp_path):
         yield app.test_client()
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
 
 def test_each_platform_sends_the_seller_to_its_own_issuer(two_platform_smartship):
