@@ -39,6 +39,7 @@ class QSMConfig:
     RATELIMIT_KEY_PREFIX = env("QSM_RATELIMIT_PREFIX", "qsm")
 
     # The issuer is the public base URL of this QSM; every endpoint in discovery hangs off it.
+    TRUSTED_PROXY_HOPS = env("QSM_TRUSTED_PROXY_HOPS", 0, int)
     ISSUER = env("QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
     PLATFORM_NAME = env("QSM_PLATFORM_NAME", "Qoo10")
     SMARTSHIP_SIGNUP_URL = env("QSM_SMARTSHIP_SIGNUP_URL", "http://127.0.0.1:5001/linked-signup/start")
@@ -153,7 +154,8 @@ class SmartShipConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     RATELIMIT_STORAGE_URI = env("SMARTSHIP_REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "smartship"
+    RATELIMIT_KEY_PREFIX = env("SMARTSHIP_RATELIMIT_PREFIX", "smartship")
+    TRUSTED_PROXY_HOPS = env("SMARTSHIP_TRUSTED_PROXY_HOPS", 0, int)
     BASE_URL = env("SMARTSHIP_BASE_URL", "http://127.0.0.1:5001").rstrip("/")
     PLATFORMS = platforms_from_env()
     # Fernet keys (comma-separated, newest first) that encrypt the QSM tokens SmartShip keeps.
@@ -213,6 +215,7 @@ class SmartShipTestingConfig(SmartShipConfig):
 
 class SmartShipProductionConfig(SmartShipConfig):
     PRODUCTION = True
+    MAIL_BACKEND = env("SMARTSHIP_MAIL_BACKEND", "smtp")
     SESSION_COOKIE_SECURE = env("SMARTSHIP_SESSION_COOKIE_SECURE", True, bool)
 
 
@@ -231,6 +234,7 @@ class DemoAppConfig:
     SQLALCHEMY_DATABASE_URI = env("DEMO_APP_DATABASE_URL", sqlite_url("demo_app.db"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    TRUSTED_PROXY_HOPS = env("DEMO_APP_TRUSTED_PROXY_HOPS", 0, int)
     BASE_URL = env("DEMO_APP_BASE_URL", "http://127.0.0.1:5002").rstrip("/")
     QSM_ISSUER = env("DEMO_APP_QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
     CLIENT_ID = env("DEMO_APP_CLIENT_ID", "parcel-pal")

@@ -3,11 +3,14 @@
 Every delete goes in bounded batches of short transactions, so the token tables (the hot
 path) are never locked for long.
 """
+from datetime import timedelta
+
 from siteops.purge import purge_in_batches
 
 from .clock import now as current_time
 from .extensions import db
-from .models import AuthorizationCode, Token, TokenFamily
+from .models import AuditEvent, AuthorizationCode, LoginSession, SessionClient, Token, TokenFamily
+from .models.seller import utcnow
 from .oauth.keys import purge_expired_keys
 
 # A redeemed code is kept a while after it expires so a late replay can still be recognised
@@ -15,6 +18,9 @@ from .oauth.keys import purge_expired_keys
 CODE_RETENTION = 3600
 # Revoked families keep their tokens a day so introspection and support can see what happened.
 REVOKED_RETENTION = 24 * 3600
+# Ended login sessions are kept a day (the Activity page and support may ask about them).
+ENDED_SESSION_RETENTION = 24 * 3600
+AUDIT_RETENTION_DAYS = 365
 
 
 def purge_expired(batch_size=1000, now=None):
@@ -37,5 +43,20 @@ def purge_expired(batch_size=1000, now=None):
     counts["token_families"] = purge_in_batches(
         db, TokenFamily, db.and_(~has_tokens, TokenFamily.created_at < now - CODE_RETENTION), batch_size
     )
+    counts["login_sessions"] = purge_login_sessions(now, batch_size)
+    cutoff = utcnow() - timedelta(days=AUDIT_RETENTION_DAYS)
+    counts["audit_events"] = purge_in_batches(db, AuditEvent, AuditEvent.created_at < cutoff, batch_size)
     counts["signing_keys"] = purge_expired_keys()
     return counts
+
+
+def purge_login_sessions(now, batch_size):
+    total = 0
+    finished = db.or_(LoginSession.expires_at < now, LoginSession.ended_at < now - ENDED_SESSION_RETENTION)
+    while True:
+        sids = db.session.execute(db.select(LoginSession.sid).where(finished).limit(batch_size)).scalars().all()
+        if not sids:
+            return total
+        db.session.execute(db.delete(SessionClient).where(SessionClient.sid.in_(sids)))
+        total += db.session.execute(db.delete(LoginSession).where(LoginSession.sid.in_(sids))).rowcount
+        db.session.commit()

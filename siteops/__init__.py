@@ -5,7 +5,19 @@ from .health import register_health_checks
 from .request_log import register_request_log
 
 
+def trust_proxy_headers(app):
+    """Behind N load balancers (TRUSTED_PROXY_HOPS), take the client address and scheme from
+    X-Forwarded-For/-Proto, so throttles count per client and HSTS sees HTTPS. Off by default:
+    trusting those headers without a proxy in front would let anyone pick their address."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
 def init_app(app, db, json_prefixes=(), unavailable_template=None):
+    trust_proxy_headers(app)
     register_request_log(app)
     register_health_checks(app, db)
     register_fault_handlers(app, db, json_prefixes, unavailable_template)

@@ -105,6 +105,10 @@ def create_linked_account(pending, login_id, agreed):
     if existing is not None:
         raise AlreadyLinked(existing.account)
     if login_id_taken(login_id):
+        # Another window may have just linked this seller with this very login ID.
+        existing = find_link(pending.platform, pending.sub)
+        if existing is not None:
+            raise AlreadyLinked(existing.account)
         raise LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID.")
     now = utcnow()
     account = Account(

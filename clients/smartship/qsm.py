@@ -158,8 +158,10 @@ def refresh(platform_id, refresh_token):
     try:
         return session.refresh_token(token_endpoint, refresh_token=refresh_token)
     except OAuthError as error:
-        if error.error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+        if error.error in ("invalid_grant", "unauthorized_client"):
             raise QSMAccessRevoked("SmartShip's access to QSM was revoked.") from error
+        # invalid_client is SmartShip's own registration (say, a secret mid-rotation), not the
+        # seller's grant: keep the link and let an operator fix the configuration.
         raise QSMUnavailable("QSM could not refresh SmartShip's access.") from error
     except (requests.RequestException, ValueError) as error:
         raise QSMUnavailable("QSM cannot be reached right now. Please try again in a moment.") from error

@@ -59,4 +59,31 @@ def test_tables_stay_flat_under_steady_traffic(seller, make_client):
 def test_purge_command(app):
     result = app.test_cli_runner().invoke(args=["purge", "--batch-size", "50"])
     assert result.exit_code == 0, result.output
-    assert set(json.loads(result.output)) == {"authorization_codes", "tokens", "token_families", "signing_keys"}
+    assert set(json.loads(result.output)) == {"authorization_codes", "tokens", "token_families", "login_sessions", "audit_events", "signing_keys"}
+
+
+def test_purge_removes_finished_login_sessions_and_old_audit_events(seller, make_client):
+    from datetime import timedelta
+
+    from idp.models import AuditEvent, LoginSession, SessionClient
+    from idp.models.seller import utcnow
+
+    oauth_client = make_client()
+    t = now()
+    db.session.add_all([
+        LoginSession(sid="expired", seller_pk=seller.id, auth_time=t - 90000, created_at=t - 90000, expires_at=t - 10),
+        LoginSession(sid="ended-long-ago", seller_pk=seller.id, auth_time=t - 200000, created_at=t - 200000, expires_at=t + 999, ended_at=t - 100000),
+        LoginSession(sid="ended-just-now", seller_pk=seller.id, auth_time=t, created_at=t, expires_at=t + 999, ended_at=t - 5),
+        LoginSession(sid="live", seller_pk=seller.id, auth_time=t, created_at=t, expires_at=t + 999),
+    ])
+    db.session.flush()
+    db.session.add(SessionClient(sid="expired", client_pk=oauth_client.id))
+    db.session.add_all([
+        AuditEvent(seller_pk=seller.id, kind="login_succeeded", created_at=utcnow() - timedelta(days=400)),
+        AuditEvent(seller_pk=seller.id, kind="login_succeeded", created_at=utcnow()),
+    ])
+    db.session.commit()
+    counts = purge_expired(now=t)
+    assert counts["login_sessions"] == 2 and counts["audit_events"] == 1
+    assert sorted(db.session.execute(db.select(LoginSession.sid)).scalars()) == ["ended-just-now", "live"]
+    assert db.session.execute(db.select(SessionClient)).first() is None

@@ -65,3 +65,11 @@ def test_logs_are_one_json_object_a_line_with_the_request_id(smartship_app):
     entry = json.loads(line)
     assert "\n" not in line
     assert entry["request_id"] == "abc123abc123" and entry["status"] == 200 and entry["site"] == "smartship"
+
+
+def test_proxy_headers_are_ignored_unless_trusted_hops_are_configured(smartship_app):
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    assert "Strict-Transport-Security" not in smartship_app.test_client().get("/login", headers=https).headers
+    trusted = create_app("testing", test_config={"TRUSTED_PROXY_HOPS": 1})
+    response = trusted.test_client().get("/login", headers=https)
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
