@@ -11,6 +11,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # beyond it the offset would overflow the database's integers
+MAX_PARAMETER_LENGTH = 256
 
 
 def api_error(status, error, description):
@@ -19,13 +21,22 @@ def api_error(status, error, description):
     return response
 
 
+@bp.before_request
+def refuse_malformed_parameters():
+    for name in request.args:
+        values = request.args.getlist(name)
+        if len(values) > 1 or len(values[0]) > MAX_PARAMETER_LENGTH:
+            return api_error(400, "invalid_request", "A query parameter was repeated or too long.")
+    return None
+
+
 def page_arguments():
     try:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", 20))
     except ValueError:
         return None
-    if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PAGE_SIZE:
         return None
     return page, per_page
 
@@ -38,7 +49,7 @@ def orders():
         return api_error(403, "insufficient_scope", "This token does not act for a seller.")
     paging = page_arguments()
     if paging is None:
-        return api_error(400, "invalid_request", f"'page' must be 1 or more and 'per_page' between 1 and {MAX_PAGE_SIZE}.")
+        return api_error(400, "invalid_request", f"'page' must be between 1 and {MAX_PAGE} and 'per_page' between 1 and {MAX_PAGE_SIZE}.")
     page, per_page = paging
     query = db.select(Order).filter_by(seller_pk=seller.id).order_by(Order.ordered_at.desc(), Order.id.desc())
     total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()

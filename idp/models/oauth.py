@@ -68,7 +68,7 @@ class OAuthClient(ClientMixin, db.Model):
         if not scope:
             return ""
         allowed = set(scope_to_list(self.scope))
-        return list_to_scope([s for s in scope_to_list(scope) if s in allowed])
+        return list_to_scope([s for s in dict.fromkeys(scope_to_list(scope)) if s in allowed])
 
     def check_redirect_uri(self, redirect_uri):
         # Exact string comparison, as RFC 9700 requires: no prefixes, no patterns.
@@ -78,10 +78,8 @@ class OAuthClient(ClientMixin, db.Model):
         return matches_digest(client_secret, self.client_secret_hash)
 
     def check_endpoint_auth_method(self, method, endpoint):
-        if endpoint == "token":
-            return method == self.token_endpoint_auth_method
-        # Revocation and introspection: a confidential client authenticates the way it
-        # does at the token endpoint; a public client may only revoke its own tokens.
+        # Every endpoint (token, revocation, introspection) takes the one registered method;
+        # which methods an endpoint offers at all is set on the endpoint.
         return method == self.token_endpoint_auth_method
 
     def check_response_type(self, response_type):

@@ -13,6 +13,9 @@ SCOPES = {
     "qsm.inventory": "Read and update your Qx Smart Inventory link",
 }
 
+# Scopes about the seller's identity or session: a token with no seller behind it never has them.
+IDENTITY_SCOPES = ("openid", "profile", "email", "address", "phone", "offline_access")
+
 CLAIMS_BY_SCOPE = {
     "profile": ("name", "shop_name", "seller_id", "updated_at"),
     "email": ("email", "email_verified"),
@@ -42,8 +45,9 @@ def seller_claims(seller, scope):
         )
     if "email" in scopes:
         claims.update(email=seller.email, email_verified=bool(seller.email_verified))
-    if "address" in scopes:
-        claims["address"] = seller.address
+    address = seller.address if "address" in scopes else None
+    if address and address.get("formatted"):
+        claims["address"] = address
     if "phone" in scopes and seller.phone:
         claims["phone_number"] = seller.phone
     return UserInfo(claims)

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import OAuthClient
 from ..models.seller import utcnow
 from .claims import SCOPES
+from .keys import ALGORITHMS
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -47,6 +48,7 @@ def register_client(
     owner=None,
     client_id=None,
     backchannel_logout_uri=None,
+    id_token_signed_response_alg="RS256",
 ):
     """Create a client. Returns (client, secret); the secret is None for public clients."""
     if token_endpoint_auth_method not in AUTH_METHODS:
@@ -59,6 +61,8 @@ def register_client(
     unknown = [s for s in scope_to_list(scope) or [] if s not in SCOPES]
     if unknown:
         raise ClientError(f"unknown scopes: {', '.join(unknown)}")
+    if id_token_signed_response_alg not in ALGORITHMS:
+        raise ClientError(f"id_token_signed_response_alg must be one of {', '.join(ALGORITHMS)}.")
     if "authorization_code" in grant_types and not redirect_uris:
         raise ClientError("at least one redirect URI is required.")
     redirect_uris = [check_redirect_uri(u) for u in redirect_uris]
@@ -78,6 +82,7 @@ def register_client(
         trusted=trusted,
         owner_pk=owner.id if owner else None,
         backchannel_logout_uri=backchannel_logout_uri,
+        id_token_signed_response_alg=id_token_signed_response_alg,
     )
     client.redirect_uris = redirect_uris
     client.post_logout_redirect_uris = post_logout_redirect_uris
@@ -106,6 +111,7 @@ def describe_client(client, secret=None):
         "scope": client.scope,
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
         "trusted": client.trusted,
+        "id_token_signed_response_alg": client.id_token_signed_response_alg,
     }
     if secret:
         data["client_secret"] = secret

@@ -1,5 +1,6 @@
 """What a seller has allowed each client, and when the consent page must be shown."""
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Consent
@@ -13,19 +14,29 @@ def find_consent(seller, client):
 def scopes_to_ask(seller, client, scope, prompts):
     """The requested scopes the seller has not granted yet; all of them with prompt=consent.
 
-    Trusted family sites never ask. An empty list means: issue without asking.
+    Trusted family sites are not asked unless they send prompt=consent themselves. An empty
+    list means: issue without asking.
     """
     requested = scope_to_list(scope) or []
-    if client.trusted:
-        return []
     if "consent" in prompts:
         return requested
+    if client.trusted:
+        return []
     consent = find_consent(seller, client)
     granted = set(scope_to_list(consent.scope) or []) if consent else set()
     return [s for s in requested if s not in granted]
 
 
 def record_consent(seller, client, scope):
+    try:
+        return _merge_consent(seller, client, scope)
+    except IntegrityError:
+        # Another request (a second tab) recorded the first consent meanwhile: merge into it.
+        db.session.rollback()
+        return _merge_consent(seller, client, scope)
+
+
+def _merge_consent(seller, client, scope):
     consent = find_consent(seller, client)
     requested = scope_to_list(scope) or []
     if consent is None:

@@ -1,18 +1,47 @@
-"""Revocation (RFC 7009), introspection (RFC 7662), UserInfo and RP-initiated logout."""
+"""The bearer-token protector (RFC 6750), revocation (RFC 7009), introspection (RFC 7662),
+UserInfo and RP-initiated logout."""
+import json
+
+from authlib.consts import default_json_headers
 from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
-from flask import current_app
-from flask_login import logout_user
+from flask import Response, abort, current_app
 
+from ..auth.session import end_session as end_seller_session
 from . import keys
 from .claims import seller_claims
 from .tokens import find_active_access_token, find_token, revoke_access_token, revoke_family
 
 SECRET_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+REALM = "qsm"
+
+
+class BearerChallenge(InvalidTokenError):
+    """No bearer token came with the request: RFC 6750 3.1 says the challenge names no error then."""
+
+    description = "An access token is required."
+
+    def get_headers(self):
+        return [*default_json_headers, ("WWW-Authenticate", f'Bearer realm="{REALM}"')]
+
+
+class InsufficientScope(InsufficientScopeError):
+    """RFC 6750 3.1: a 403 that names the scope the resource needs."""
+
+    def __init__(self, scopes=None):
+        super().__init__()
+        self.scopes = scopes or []
+
+    def get_headers(self):
+        challenge = f'Bearer realm="{REALM}", error="insufficient_scope"'
+        if self.scopes:
+            challenge += f', scope="{self.scopes[0]}"'
+        return [*default_json_headers, ("WWW-Authenticate", challenge)]
 
 
 class AccessTokenValidator(BearerTokenValidator):
@@ -20,16 +49,38 @@ class AccessTokenValidator(BearerTokenValidator):
         return find_active_access_token(token_string)
 
     def validate_token(self, token, scopes, request):
-        # find_active_access_token already turned expired and revoked tokens into None.
+        # find_active_access_token already refused unknown, expired and revoked tokens.
         if token is None:
-            raise InvalidTokenError(realm=self.realm, extra_attributes=self.extra_attributes)
+            raise InvalidTokenError(realm=REALM)
         if self.scope_insufficient(token.get_scope(), scopes):
-            raise InsufficientScopeError()
+            raise InsufficientScope(scopes)
+
+
+class BearerProtector(ResourceProtector):
+    def parse_request_authorization(self, request):
+        scheme, _, token_string = (request.headers.get("Authorization") or "").partition(" ")
+        token_string = token_string.strip()
+        if scheme.lower() != "bearer" or not token_string:
+            raise BearerChallenge()
+        return self.get_token_validator("bearer"), token_string
+
+    def raise_error_response(self, error):
+        # Raised as a finished response, not an HTTPException: the app's error handler would
+        # replace the RFC 6750 body and challenge with its generic JSON.
+        status, body, headers = error()
+        abort(Response(json.dumps(body), status=status, headers=headers))
 
 
 class _TokenLookup:
+    def check_params(self, request, client):
+        # The hint is ignored (one lookup finds either kind), so an unknown one is no error;
+        # Authlib would answer it with a 401 that carries no challenge.
+        if not request.form.get("token"):
+            raise InvalidRequestError("'token' is required.")
+
     def query_token(self, token_string, token_type_hint):
-        row, kind = find_token(token_string, token_type_hint)
+        # One lookup finds either kind: the hint (RFC 7009 2.1, RFC 7662 2.1) would save nothing.
+        row, kind = find_token(token_string)
         if row is not None:
             row.presented_as = kind
         return row
@@ -62,6 +113,12 @@ class IntrospectionEndpoint(_TokenLookup, _IntrospectionEndpoint):
         # A client may introspect only what was issued to it; others learn nothing.
         return token.check_client(client)
 
+    def create_introspection_payload(self, token):
+        # Authlib would judge a refresh token by the expiry of the access token issued with it.
+        if token is None:
+            return {"active": False}
+        return self.introspect_token(token)
+
     def introspect_token(self, token):
         if token.presented_as == "refresh_token":
             active = token.is_refresh_usable()
@@ -81,8 +138,8 @@ class IntrospectionEndpoint(_TokenLookup, _IntrospectionEndpoint):
             "iss": current_app.config["ISSUER"],
         }
         if token.seller is not None:
+            # sub only: the email is released by the email scope, not by introspection.
             body["sub"] = token.seller.sub
-            body["username"] = token.seller.email
         return body
 
 
@@ -91,6 +148,8 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         return current_app.config["ISSUER"]
 
     def generate_user_info(self, user, scope):
+        if user is None:  # a client's own token: there is no seller to describe
+            raise InsufficientScope()
         return seller_claims(user, scope)
 
     def resolve_private_key(self):
@@ -104,14 +163,19 @@ class EndSessionEndpoint(_EndSessionEndpoint):
     def get_algorithms(self):
         return list(keys.ALGORITHMS)
 
-    def end_session(self, end_session_request):
-        logout_user()
-        from flask import session
+    def resolve_client_from_id_token_claims(self, id_token_claims):
+        # QSM's ID tokens name their one audience in a list, which Authlib would not resolve.
+        aud = id_token_claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        return self.server.query_client(aud) if isinstance(aud, str) else None
 
-        session.clear()
+    def end_session(self, end_session_request):
+        # The seller's own logout: the server-side login session ends and its clients are told.
+        end_seller_session()
 
 
 def create_resource_protector():
-    protector = ResourceProtector()
+    protector = BearerProtector()
     protector.register_token_validator(AccessTokenValidator())
     return protector

@@ -1,7 +1,7 @@
 """The grants QSM allows, each a thin subclass of Authlib's that stores through tokens.py."""
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
-from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
 from flask import current_app, session
@@ -9,10 +9,13 @@ from flask import current_app, session
 from ..clock import now
 from ..digests import digest
 from ..extensions import db
-from ..models import AuthorizationCode, Seller
+from ..models import AuthorizationCode
 from . import keys
-from .claims import seller_claims
-from .tokens import consume_refresh_token, find_token, redeem_authorization_code
+from .claims import IDENTITY_SCOPES, seller_claims
+from .tokens import find_refresh_token, redeem_authorization_code, rotate_refresh_token
+
+# A code lives at most a minute, whatever the configuration says.
+MAX_AUTHORIZATION_CODE_TTL = 60
 
 
 class RequiredS256CodeChallenge(CodeChallenge):
@@ -38,13 +41,13 @@ class RequiredS256CodeChallenge(CodeChallenge):
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
-    def validate_authorization_request(self):
-        redirect_uri = super().validate_authorization_request()
-        # OpenID Connect requires redirect_uri; we require it of every request so the
-        # registered URI is always compared, never assumed.
-        if not self.request.payload.redirect_uri:
-            raise InvalidRequestError("'redirect_uri' is required.")
-        return redirect_uri
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        # The server has already required redirect_uri. Authlib's message would quote it,
+        # and a quote or non-ASCII character in an error description is a 500.
+        if not client.check_redirect_uri(request.payload.redirect_uri):
+            raise InvalidRequestError("'redirect_uri' is not registered for this client.")
+        return request.payload.redirect_uri
 
     def save_authorization_code(self, code, request):
         data = request.payload.data
@@ -58,7 +61,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             auth_time=session.get("auth_time") or now(),
             code_challenge=data["code_challenge"],
             code_challenge_method=data.get("code_challenge_method", "S256"),
-            expires_at=now() + current_app.config["AUTHORIZATION_CODE_TTL"],
+            expires_at=now() + min(current_app.config["AUTHORIZATION_CODE_TTL"], MAX_AUTHORIZATION_CODE_TTL),
         )
         db.session.add(row)
         db.session.commit()
@@ -72,7 +75,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         pass
 
     def authenticate_user(self, authorization_code):
-        return db.session.get(Seller, authorization_code.seller_pk)
+        return authorization_code.seller  # loaded with the code
 
 
 class OpenIDCode(oidc_grants.OpenIDCode):
@@ -94,10 +97,12 @@ class OpenIDCode(oidc_grants.OpenIDCode):
 
     def get_client_claims(self, client):
         config = current_app.config
+        issued = now()
         return {
             "iss": config["ISSUER"],
             "aud": [client.client_id],
-            "exp": now() + config["ID_TOKEN_TTL"],
+            "iat": issued,
+            "exp": issued + config["ID_TOKEN_TTL"],
         }
 
     def generate_user_info(self, user, scope):
@@ -109,21 +114,27 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
+        row = find_refresh_token(refresh_token, self.request.client)
+        if row is None:
+            return None
         # A request for more than was granted must fail before the token is spent.
         requested = self.request.payload.scope
-        if requested:
-            token, _ = find_token(refresh_token, "refresh_token")
-            if token is not None and not set(scope_to_list(requested)) <= set(scope_to_list(token.scope)):
-                raise InvalidScopeError()
-        return consume_refresh_token(refresh_token, self.request.client)
+        if requested and not set(scope_to_list(requested)) <= set(scope_to_list(row.scope)):
+            raise InvalidScopeError()
+        return rotate_refresh_token(row)
 
     def authenticate_user(self, refresh_token):
         return refresh_token.seller
 
     def revoke_old_credential(self, refresh_token):
-        # consume_refresh_token already marked it rotated.
+        # rotate_refresh_token already marked it used.
         pass
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def generate_token(self, user=None, scope=None, **kwargs):
+        # No seller stands behind a client's own token: identity scopes would mean nothing.
+        kept = [s for s in scope_to_list(scope) or [] if s not in IDENTITY_SCOPES]
+        return super().generate_token(user=user, scope=list_to_scope(kept), **kwargs)

@@ -94,20 +94,24 @@ def invalidate_cache():
     _state()["view"] = None
 
 
+def _published_rows():
+    return db.session.execute(
+        db.select(SigningKey).where(db.or_(SigningKey.retired_at.is_(None), SigningKey.publish_until >= now()))
+    ).scalars().all()
+
+
 def current_keys():
     state = _state()
     ttl = current_app.config["SIGNING_KEY_CACHE_SECONDS"]
     view = state["view"]
     if view is None or now() - state["loaded_at"] >= ttl:
         with _lock:
-            rows = db.session.execute(
-                db.select(SigningKey).where(
-                    db.or_(SigningKey.retired_at.is_(None), SigningKey.publish_until >= now())
-                )
-            ).scalars().all()
-            if not any(r.retired_at is None for r in rows):
+            rows = _published_rows()
+            # Every algorithm needs an active key: a client of one without a key would get a
+            # token whose header names an algorithm no key can sign.
+            if {r.alg for r in rows if r.retired_at is None} != set(ALGORITHMS):
                 ensure_signing_keys()
-                rows = db.session.execute(db.select(SigningKey).filter_by(retired_at=None)).scalars().all()
+                rows = _published_rows()
             view = KeyView(rows)
             state["view"], state["loaded_at"] = view, now()
     return view

@@ -2,6 +2,7 @@
 grants.py, consent.py, tokens.py and keys.py."""
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
@@ -24,13 +25,17 @@ MAX_PARAMETER_LENGTH = 2048
 @bp.before_request
 def refuse_malformed_parameters():
     """Repeated or oversized parameters are refused before Authlib sees them (RFC 6749 3.1, 3.2)."""
-    for source in (request.args, request.form):
-        for name in source:
-            values = source.getlist(name)
-            if len(values) > 1:
-                return malformed_request(f"Parameter '{name}' was given more than once.")
-            if len(values[0]) > MAX_PARAMETER_LENGTH or len(name) > 128:
-                return malformed_request(f"Parameter '{name}' is too long.")
+    # request.values: a parameter in both the query and the body is given twice too.
+    for name in request.values:
+        values = request.values.getlist(name)
+        shown = name if len(name) <= 128 and not invalid_error_characters(name) else "?"
+        if len(values) > 1:
+            return malformed_request(f"Parameter '{shown}' was given more than once.")
+        if len(values[0]) > MAX_PARAMETER_LENGTH or len(name) > 128:
+            return malformed_request(f"Parameter '{shown}' is too long.")
+        # No OAuth value holds a NUL, and PostgreSQL text columns refuse one with an error.
+        if "\x00" in name or "\x00" in values[0]:
+            return malformed_request(f"Parameter '{shown}' holds a NUL character.")
     return None
 
 
@@ -79,7 +84,7 @@ def authorization_error(error, grant=None):
 
 
 def login_is_too_old(max_age):
-    if max_age is None:
+    if not max_age:  # RFC 6749 3.1: a parameter sent without a value is an absent one
         return False
     try:
         max_age = int(max_age)
@@ -91,8 +96,9 @@ def login_is_too_old(max_age):
 
 
 def login_url_for_request(data, prompts):
-    # Drop prompt=login from the URL the seller returns to, so the fresh login satisfies it.
-    args = {k: v for k, v in request.args.items() if k != "prompt"}
+    # Drop prompt=login and max_age from the URL the seller returns to: the fresh login
+    # satisfies both, and max_age=0 would otherwise send a login that crossed a second back.
+    args = {k: v for k, v in request.args.items() if k not in ("prompt", "max_age")}
     remaining = [p for p in prompts if p != "login"]
     if remaining:
         args["prompt"] = " ".join(remaining)
@@ -104,7 +110,15 @@ def login_url_for_request(data, prompts):
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
+@csrf.exempt
 def authorize():
+    if request.method == "POST":
+        if "decision" not in request.form:
+            # OpenID Connect Core 3.1.2.1: an RP may POST the request; it means what the GET does.
+            query = urlencode(list(request.values.items(multi=True)))
+            return redirect(url_for("oauth.authorize") + "?" + query, 303)
+        # The seller's answer on the consent page: only from a page QSM served.
+        csrf.protect()
     seller = current_user if current_user.is_authenticated else None
     try:
         grant = authorization_server.get_consent_grant(end_user=seller)
@@ -129,7 +143,6 @@ def authorize():
     client = grant.client
     scope = grant.request.scope
     if request.method == "POST":
-        # CSRFProtect has checked the form's token; this is the seller's answer.
         if request.form.get("decision") == "allow":
             record_consent(seller, client, scope)
             return issue_code(grant, seller)

@@ -1,5 +1,7 @@
 """Authlib wiring: the authorization server and the resource protector, and init_oauth."""
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic as _authenticate_client_secret_basic
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import current_app
@@ -20,9 +22,18 @@ from .tokens import save_token
 
 
 def query_client(client_id):
-    if not client_id or len(client_id) > 64:
+    if not client_id or len(client_id) > 64 or "\x00" in client_id:
         return None
     return db.session.execute(db.select(OAuthClient).filter_by(client_id=client_id)).scalar_one_or_none()
+
+
+def authenticate_client_secret_basic(query_client, request):
+    """Authlib's client_secret_basic, without its 500 on a malformed header ("Basic " alone,
+    base64 that is not ASCII or does not decode to UTF-8): such a client is not authenticated."""
+    try:
+        return _authenticate_client_secret_basic(query_client, request)
+    except ValueError:
+        return None
 
 
 def _token_generator():
@@ -45,7 +56,26 @@ def _token_generator():
     return generate
 
 
-authorization_server = AuthorizationServer()
+class QSMAuthorizationServer(AuthorizationServer):
+    def get_authorization_grant(self, request):
+        # redirect_uri is required of every request, so nothing redirects to a URI the request
+        # did not name. Authlib's own refusal of a response type quotes the raw value in the
+        # error description, and a quote or non-ASCII character there turns into a 500.
+        payload = request.payload
+        if not payload.redirect_uri:
+            raise InvalidRequestError("'redirect_uri' is required.")
+        if payload.response_type != "code":
+            client = self.query_client(payload.client_id)
+            known = client is not None and client.check_redirect_uri(payload.redirect_uri)
+            raise UnsupportedResponseTypeError(
+                payload.response_type,
+                "Only response_type=code is supported.",
+                redirect_uri=payload.redirect_uri if known else None,
+            )
+        return super().get_authorization_grant(request)
+
+
+authorization_server = QSMAuthorizationServer()
 require_oauth = create_resource_protector()
 
 
@@ -57,6 +87,7 @@ def init_oauth(app):
     authorization_server.register_token_generator("default", _token_generator())
     if getattr(authorization_server, "_qsm_wired", False):
         return
+    authorization_server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     authorization_server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
     authorization_server.register_grant(RefreshTokenGrant)
     authorization_server.register_grant(ClientCredentialsGrant)

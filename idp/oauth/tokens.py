@@ -3,6 +3,7 @@ token) are settled by conditional UPDATEs in the database, never by checks in Py
 import secrets
 
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ..clock import now
 from ..digests import digest
@@ -42,13 +43,14 @@ def save_token(token, request):
         family = request.refresh_token.family
     elif getattr(request, "authorization_code", None) is not None:
         code = request.authorization_code
+        code_id = code.id  # read before the commit expires the row, saving a reload
         family = new_family(client, seller, code.auth_time)
         db.session.flush()
         code.family_id = family.id
         store_token(token, family, client, seller)
         db.session.commit()
         # A replay that raced this redemption may have missed the family: look once more.
-        if _code_replayed(code.id):
+        if _code_replayed(code_id):
             revoke_family(family.id, "code_reuse")
         return
     else:
@@ -72,7 +74,9 @@ def redeem_authorization_code(code, client):
         .values(redeemed_at=now())
     ).rowcount
     db.session.commit()
-    row = db.session.execute(db.select(AuthorizationCode).filter_by(code_hash=code_hash)).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(AuthorizationCode).options(joinedload(AuthorizationCode.seller)).filter_by(code_hash=code_hash)
+    ).scalar_one_or_none()
     if redeemed == 1:
         return row
     if row is not None and row.client_pk == client.id and row.redeemed_at is not None:
@@ -92,18 +96,24 @@ def _code_replayed(code_id):
     ).scalar() is not None
 
 
-def consume_refresh_token(refresh_token, client):
-    """Rotate: mark the presented refresh token used, exactly once.
+def find_refresh_token(refresh_token, client):
+    """The row of a refresh token the client holds, unless it expired or its family was revoked.
 
-    Returns the token row when this request won the rotation. Presenting a refresh token
-    that was already rotated is reuse: the whole family is revoked.
+    A refresh token presented again after it was rotated is reuse: the family is revoked.
     """
-    token_hash = digest(refresh_token)
-    row = db.session.execute(db.select(Token).filter_by(refresh_token_hash=token_hash)).scalar_one_or_none()
+    row = db.session.execute(db.select(Token).filter_by(refresh_token_hash=digest(refresh_token))).scalar_one_or_none()
     if row is None or row.client_pk != client.id:
         return None
     if row.family.revoked_at is not None or (row.refresh_expires_at or 0) <= now():
         return None
+    if row.refresh_rotated_at is not None:
+        revoke_family(row.family_id, "refresh_token_reuse")
+        return None
+    return row
+
+
+def rotate_refresh_token(row):
+    """Mark the refresh token used, exactly once; the loser of a race is reuse too."""
     won = db.session.execute(
         db.update(Token)
         .where(Token.id == row.id, Token.refresh_rotated_at.is_(None))
@@ -113,7 +123,6 @@ def consume_refresh_token(refresh_token, client):
     if won != 1:
         revoke_family(row.family_id, "refresh_token_reuse")
         return None
-    db.session.refresh(row)
     return row
 
 
@@ -132,19 +141,18 @@ def revoke_access_token(row):
     db.session.commit()
 
 
-def find_token(value, hint=None):
-    """Look a presented token up by its digest: access token first unless told otherwise.
+def find_token(value):
+    """Look a presented token up by its digest, as an access or a refresh token, in one query.
 
     Returns (row, kind) where kind is "access_token" or "refresh_token", or (None, None).
     """
     token_hash = digest(value)
-    order = ("refresh_token", "access_token") if hint == "refresh_token" else ("access_token", "refresh_token")
-    for kind in order:
-        column = Token.access_token_hash if kind == "access_token" else Token.refresh_token_hash
-        row = db.session.execute(db.select(Token).where(column == token_hash)).scalar_one_or_none()
-        if row is not None:
-            return row, kind
-    return None, None
+    row = db.session.execute(
+        db.select(Token).where(db.or_(Token.access_token_hash == token_hash, Token.refresh_token_hash == token_hash))
+    ).scalars().first()
+    if row is None:
+        return None, None
+    return row, "access_token" if row.access_token_hash == token_hash else "refresh_token"
 
 
 def find_active_access_token(value):

@@ -1,0 +1,71 @@
+"""The hot endpoints stay lean: a budget of SQL statements per request, so a change that adds
+a lookup per token request or per UserInfo call shows up here."""
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from idp.extensions import db
+from tests.conftest import basic_auth, bearer
+
+
+@contextmanager
+def statements():
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def issued(seller, auth, client, flow):
+    auth.login()
+    f = flow(trusted=True)
+    client.get("/oauth/jwks")  # the key cache is warm, as in a running process
+    code = f.get_code(scope="openid email offline_access")
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    auth_header = basic_auth(f.oauth_client.client_id, f.oauth_client.plain_secret)
+    return f, data, auth_header
+
+
+def test_token_endpoint_budgets(client, issued):
+    f, data, auth_header = issued
+    with statements() as seen:
+        tokens = client.post("/oauth/token", data=data, headers=auth_header).get_json()
+    # client, redeem (update, read), family and token (insert, update code, insert), the replay
+    # check, and the reloads Authlib's ID token step makes after the commit.
+    assert len(seen) <= 10, seen
+    with statements() as seen:
+        refreshed = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, headers=auth_header)
+    assert refreshed.status_code == 200
+    assert len(seen) <= 5, seen
+
+
+def test_userinfo_is_one_query(client, issued):
+    f, data, auth_header = issued
+    access_token = client.post("/oauth/token", data=data, headers=auth_header).get_json()["access_token"]
+    with statements() as seen:
+        assert client.get("/oauth/userinfo", headers=bearer(access_token)).status_code == 200
+    assert len(seen) == 1, seen
+
+
+@pytest.mark.parametrize("kind", ["access_token", "refresh_token"])
+def test_introspection_is_two_queries(client, issued, kind):
+    f, data, auth_header = issued
+    token = client.post("/oauth/token", data=data, headers=auth_header).get_json()[kind]
+    with statements() as seen:
+        assert client.post("/oauth/introspect", data={"token": token}, headers=auth_header).get_json()["active"] is True
+    assert len(seen) == 2, seen  # the client, the token
+
+
+def test_discovery_and_jwks_need_no_query(client, issued):
+    with statements() as seen:
+        assert client.get("/.well-known/openid-configuration").status_code == 200
+        assert client.get("/oauth/jwks").status_code == 200
+    assert seen == []
