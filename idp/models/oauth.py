@@ -119,6 +119,8 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
     scope = db.Column(db.Text, nullable=False, default="")
     nonce = db.Column(db.String(255))
     auth_time = db.Column(db.Integer, nullable=False)
+    # The QSM login session the code was issued in: the ID token's sid, for back-channel logout.
+    sid = db.Column(db.String(64))
     code_challenge = db.Column(db.String(128), nullable=False)
     code_challenge_method = db.Column(db.String(10), nullable=False, default="S256")
     expires_at = db.Column(db.Integer, nullable=False, index=True)

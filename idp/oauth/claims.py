@@ -23,7 +23,7 @@ CLAIMS_BY_SCOPE = {
     "phone": ("phone_number",),
 }
 
-CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"] + [
+CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"] + [
     claim for claims in CLAIMS_BY_SCOPE.values() for claim in claims
 ]
 

@@ -11,6 +11,7 @@ from ..digests import digest
 from ..extensions import db
 from ..models import AuthorizationCode
 from . import keys
+from .backchannel import remember_session_client
 from .claims import IDENTITY_SCOPES, seller_claims
 from .tokens import find_refresh_token, redeem_authorization_code, rotate_refresh_token
 
@@ -59,12 +60,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             scope=request.scope or "",
             nonce=data.get("nonce"),
             auth_time=session.get("auth_time") or now(),
+            sid=session.get("sid"),
             code_challenge=data["code_challenge"],
             code_challenge_method=data.get("code_challenge_method", "S256"),
             expires_at=now() + min(current_app.config["AUTHORIZATION_CODE_TTL"], MAX_AUTHORIZATION_CODE_TTL),
         )
         db.session.add(row)
         db.session.commit()
+        # When this login session ends, this client is one of those told (back-channel logout).
+        remember_session_client(row.sid, request.client)
 
     def query_authorization_code(self, code, client):
         return redeem_authorization_code(code, client)
@@ -104,6 +108,12 @@ class OpenIDCode(oidc_grants.OpenIDCode):
             "iat": issued,
             "exp": issued + config["ID_TOKEN_TTL"],
         }
+
+    def get_authorization_code_claims(self, authorization_code):
+        claims = super().get_authorization_code_claims(authorization_code)
+        if authorization_code.sid:
+            claims["sid"] = authorization_code.sid
+        return claims
 
     def generate_user_info(self, user, scope):
         return seller_claims(user, scope)

@@ -31,6 +31,7 @@ def register_smartship_at(qsm, smartship_base_url, platform_id):
             name="SmartShip",
             redirect_uris=[f"{smartship_base_url}/auth/callback/{platform_id}"],
             post_logout_redirect_uris=[f"{smartship_base_url}/login"],
+            backchannel_logout_uri=f"{smartship_base_url}/backchannel-logout/{platform_id}",
             scope=SMARTSHIP_SCOPE,
             trusted=True,
         )

@@ -3,61 +3,17 @@
 The demo app is registered at QSM as any developer's app would be (not trusted: the seller sees
 the consent page), and reaches QSM only over HTTP. The seller is a plain ``requests`` user agent.
 """
-import inspect
 import os
 import random
 import re
 from urllib.parse import urljoin
 
 import pytest
-from cryptography.fernet import Fernet
-
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
+from tests.e2e.demo_app_live import SCOPE, demo  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.live
 
-SCOPE = "openid profile qsm.orders.read"
-
-
-@pytest.fixture(scope="module")
-def demo(qsm, live_servers, tmp_path_factory):
-    from clients.demo_app import create_demo_app
-    from clients.demo_app.extensions import db
-    from idp.oauth.clients import register_client
-
-    database_url = os.environ.get("DEMO_APP_TEST_DATABASE_URL") or "sqlite:///{}".format(
-        tmp_path_factory.mktemp("demo_app") / "demo_app.db"
-    )
-
-    def build(base_url):
-        settings = {"post_logout_redirect_uris": [f"{base_url}/"], "scope": SCOPE, "name": "Parcel Pal"}
-        if "backchannel_logout_uri" in inspect.signature(register_client).parameters:
-            settings["backchannel_logout_uri"] = f"{base_url}/backchannel-logout"
-        registration = qsm.make_client(redirect_uris=[f"{base_url}/callback"], **settings)
-        app = create_demo_app(
-            "testing",
-            test_config={
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "BASE_URL": base_url,
-                "QSM_ISSUER": qsm.base_url,
-                "CLIENT_ID": registration.client_id,
-                "CLIENT_SECRET": registration.client_secret,
-                "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            },
-        )
-        app.registration = registration
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-        return app
-
-    server = live_servers(build)
-    yield server
-    server.stop()
-    with server.app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -155,8 +111,7 @@ def test_revoking_the_app_at_qsm_ends_the_session_with_a_clear_message(qsm, demo
 def test_logging_out_at_qsm_ends_the_demo_session_by_back_channel(qsm, demo, seller, seller_agent):
     agent = seller_agent(seller)
     assert log_in(agent, demo).url == demo.url("/orders")
-    if demo_session_rows(demo)[-1].sid is None:
-        pytest.skip("QSM does not put sid in ID tokens yet, so a back-channel logout cannot name this session")
+    assert demo_session_rows(demo)[-1].sid  # QSM's login session, from the ID token
 
     home = agent.http.get(qsm.url("/"), timeout=HTTP_TIMEOUT)
     [logout] = [f for f in parse_forms(home.text) if f["action"].endswith("/logout") and "csrf_token" in f["fields"]]

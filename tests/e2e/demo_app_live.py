@@ -1,0 +1,50 @@
+"""A live Parcel Pal (the demo third-party app) registered at a live QSM as any developer's app is."""
+import os
+
+import pytest
+from cryptography.fernet import Fernet
+
+SCOPE = "openid profile qsm.orders.read"
+
+
+@pytest.fixture(scope="module")
+def demo(qsm, live_servers, tmp_path_factory):
+    from clients.demo_app import create_demo_app
+    from clients.demo_app.extensions import db
+
+    database_url = os.environ.get("DEMO_APP_TEST_DATABASE_URL") or "sqlite:///{}".format(
+        tmp_path_factory.mktemp("demo_app") / "demo_app.db"
+    )
+
+    def build(base_url):
+        registration = qsm.make_client(
+            redirect_uris=[f"{base_url}/callback"],
+            post_logout_redirect_uris=[f"{base_url}/"],
+            backchannel_logout_uri=f"{base_url}/backchannel-logout",
+            scope=SCOPE,
+            name="Parcel Pal",
+        )
+        app = create_demo_app(
+            "testing",
+            test_config={
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "BASE_URL": base_url,
+                "QSM_ISSUER": qsm.base_url,
+                "CLIENT_ID": registration.client_id,
+                "CLIENT_SECRET": registration.client_secret,
+                "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            },
+        )
+        app.registration = registration
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        return app
+
+    server = live_servers(build)
+    yield server
+    server.stop()
+    with server.app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
