@@ -44,3 +44,14 @@ def test_revoke_without_csrf_is_refused(client, seller, auth, flow):
     f = flow()
     f.tokens()
     assert client.post(f"/account/connected-apps/{f.oauth_client.client_id}/revoke").status_code == 400
+
+
+def test_a_family_site_with_a_live_grant_is_listed_and_can_be_revoked(client, seller, auth, flow):
+    auth.login()
+    f = flow(name="SmartShip", trusted=True)
+    tokens = f.tokens(scope="openid qsm.orders.read offline_access")
+    html = client.get("/account/connected-apps").get_data(as_text=True)
+    assert "SmartShip" in html and "family site" in html and "Read your orders" in html
+    client.post(f"/account/connected-apps/{f.oauth_client.client_id}/revoke", data={"csrf_token": csrf_token(html)})
+    assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+    assert 'aria-label="Revoke SmartShip"' not in client.get("/account/connected-apps").get_data(as_text=True)
