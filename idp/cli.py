@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from . import audit
 from .auth.sellers import SellerError, create_seller
 from .extensions import db
 from .models import OAuthClient
@@ -74,6 +75,7 @@ def rotate_secret_command(client_id):
         secret = rotate_client_secret(client)
     except ClientError as error:
         raise click.ClickException(str(error)) from None
+    audit.record("client_secret_rotated", seller_pk=client.owner_pk, client=client, detail="by an operator")
     emit(describe_client(client, secret))
 
 

@@ -29,6 +29,7 @@ class OAuthClient(ClientMixin, db.Model):
     # Family sites of the marketplace (SmartShip) skip the consent screen.
     trusted = db.Column(db.Boolean, nullable=False, default=False)
     owner_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="SET NULL"))
+    owner = db.relationship("Seller", foreign_keys=[owner_pk])
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     secret_rotated_at = db.Column(db.DateTime)
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 from urllib.parse import urlencode
 
+from .. import audit
 from ..clock import now
 from ..extensions import csrf
 from . import keys
@@ -145,7 +146,9 @@ def authorize():
     if request.method == "POST":
         if request.form.get("decision") == "allow":
             record_consent(seller, client, scope)
+            audit.record("consent_granted", seller=seller, client=client, detail=scope)
             return issue_code(grant, seller)
+        audit.record("consent_denied", seller=seller, client=client)
         return issue_code(grant, None)
 
     to_ask = scopes_to_ask(seller, client, scope, prompts)

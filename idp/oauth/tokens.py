@@ -5,10 +5,11 @@ import secrets
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from .. import audit
 from ..clock import now
 from ..digests import digest
 from ..extensions import db
-from ..models import AuthorizationCode, Token, TokenFamily
+from ..models import AuthorizationCode, OAuthClient, Token, TokenFamily
 
 
 def new_family(client, seller=None, auth_time=None):
@@ -126,14 +127,22 @@ def rotate_refresh_token(row):
     return row
 
 
+# Revocations QSM makes on its own, to protect the seller: these go to the seller's Activity page.
+PROTECTIVE_REVOCATIONS = {"code_reuse": "an authorization code was used twice", "refresh_token_reuse": "a refresh token was used twice"}
+
+
 def revoke_family(family_id, reason):
-    db.session.execute(
+    revoked = db.session.execute(
         db.update(TokenFamily)
         .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
         .values(revoked_at=now(), revoked_reason=reason)
-    )
+    ).rowcount
     db.session.commit()
     current_app.logger.warning("token family %s revoked: %s", family_id, reason)
+    if revoked and reason in PROTECTIVE_REVOCATIONS:
+        family = db.session.get(TokenFamily, family_id)
+        client = db.session.get(OAuthClient, family.client_pk)
+        audit.record("token_family_revoked", seller_pk=family.seller_pk, client=client, detail=PROTECTIVE_REVOCATIONS[reason])
 
 
 def revoke_access_token(row):

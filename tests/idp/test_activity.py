@@ -38,3 +38,32 @@ def test_only_the_sellers_own_events_are_shown(client, seller, make_seller, auth
     auth.login()
     page = client.get("/account/activity").get_data(as_text=True)
     assert "Failed login attempt" not in page
+
+
+def test_consent_decisions_are_recorded(client, seller, auth, flow):
+    auth.login()
+    f = flow(name="Parcel Tracker")
+    page = f.authorize()
+    f.client.post("/oauth/authorize", query_string=f.authorize_params(), data={"decision": "deny", "csrf_token": csrf_token(page.get_data(as_text=True))})
+    f.get_code()
+    assert kinds(seller)[-2:] == ["consent_denied", "consent_granted"]
+    html = client.get("/account/activity").get_data(as_text=True)
+    assert "Denied an app" in html and "Allowed an app" in html
+
+
+def test_refresh_token_reuse_shows_on_the_activity_page(client, seller, auth, flow):
+    auth.login()
+    f = flow(trusted=True)
+    tokens = f.tokens(scope="openid offline_access")
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert f.token_request(refresh).status_code == 200
+    assert f.token_request(refresh).status_code == 400  # reuse: the whole family goes
+    assert "token_family_revoked" in kinds(seller)
+    assert "a refresh token was used twice" in client.get("/account/activity").get_data(as_text=True)
+
+
+def test_consent_page_says_who_registered_the_app(client, seller, make_seller, auth, flow):
+    developer = make_seller("dev@example.com", shop_name="Repricer Labs")
+    auth.login()
+    page = flow(name="Repricer", owner=developer).authorize().get_data(as_text=True)
+    assert "Registered by the seller Repricer Labs (developer)" in page
