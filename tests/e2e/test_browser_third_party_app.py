@@ -1,0 +1,123 @@
+"""A developer registers an app on QSM's developer page; a seller uses it through the consent
+page, then takes the access back on Connected apps. All in headless Chromium, against live servers."""
+import os
+import random
+import re
+
+import pytest
+
+from tests.e2e.browser import browser, log_in_at_qsm  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+
+class LateApp:
+    """A WSGI app whose real app is built once its address is known and it has been registered."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def parcel_pal(live_servers, tmp_path_factory):
+    holder = LateApp()
+    server = live_servers(lambda base_url: holder)
+    server.holder = holder
+    yield server
+    if holder.app is not None:
+        from clients.demo_app.extensions import db
+
+        server.stop()
+        with holder.app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+def start_parcel_pal(server, qsm, client_id, client_secret, tmp_path):
+    from cryptography.fernet import Fernet
+
+    from clients.demo_app import create_demo_app
+    from clients.demo_app.extensions import db
+
+    database_url = os.environ.get("DEMO_APP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'parcel_pal.db'}"
+    app = create_demo_app(
+        "testing",
+        test_config={
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "BASE_URL": server.base_url,
+            "QSM_ISSUER": qsm.base_url,
+            "CLIENT_ID": client_id,
+            "CLIENT_SECRET": client_secret,
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        },
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    server.holder.app = app
+
+
+def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, parcel_pal, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    developer = qsm.make_seller(shop_name="Parcel Labs")
+    seller = qsm.make_seller(shop_name="Harbour Gifts", contact_name="Nur Aisyah")
+    with qsm.app.app_context():
+        from idp.auth.sellers import find_seller_by_email
+        from idp.demo import seed_orders
+
+        seed_orders(find_seller_by_email(seller.email), 3, random.Random(3))
+
+    # The developer registers Parcel Pal on QSM's developer page
+    dev = browser.new_context()
+    dev_page = dev.new_page()
+    dev_page.set_default_timeout(10_000)
+    log_in_at_qsm(dev_page, qsm, developer)
+    dev_page.get_by_role("link", name="My apps (developers)").click()
+    dev_page.get_by_role("link", name="Register an app").click()
+    dev_page.get_by_label("App name").fill("Parcel Pal")
+    dev_page.get_by_label("Home page").fill(parcel_pal.url("/"))
+    dev_page.get_by_label("Redirect URIs (one per line)", exact=True).fill(parcel_pal.url("/callback"))
+    dev_page.get_by_label("Post-logout redirect URIs (one per line)").fill(parcel_pal.url("/"))
+    dev_page.get_by_label("Back-channel logout URI").fill(parcel_pal.url("/backchannel-logout"))
+    dev_page.get_by_label(re.compile(r"^qsm\.orders\.read:")).check()
+    dev_page.get_by_role("button", name="Register app").click()
+    expect(dev_page.get_by_text("Copy the client secret now.")).to_be_visible()
+    client_id = dev_page.get_by_test_id("client-id").inner_text()
+    client_secret = dev_page.get_by_test_id("client-secret").inner_text()
+    dev.close()
+    start_parcel_pal(parcel_pal, qsm, client_id, client_secret, tmp_path)
+
+    # A seller uses it: the consent page, Deny, then Allow
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(parcel_pal.url("/"))
+    page.get_by_role("button", name="Log in with QSM").click()
+    page.get_by_label("Email").fill(seller.email)
+    page.get_by_label("Password").fill(seller.password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Parcel Pal wants to access your QSM account")
+    expect(page.get_by_test_id("registered-by")).to_have_text("Registered by the seller Parcel Labs (developer).")
+    expect(page.locator("ul.scopes > li")).to_contain_text(["Sign you in with your QSM account", "Read your orders"])
+    page.get_by_role("button", name="Deny").click()
+    expect(page.get_by_text("You did not allow Parcel Pal to access your QSM account.")).to_be_visible()
+
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Parcel Pal wants to access your QSM account")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(parcel_pal.url("/orders"))
+    expect(page.get_by_role("heading", name="Hello, Nur Aisyah")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text(f"{seller.seller_id}-1002")
+
+    # Connected apps at QSM: revoke, and Parcel Pal loses access at once
+    page.goto(qsm.url("/account/connected-apps"))
+    expect(page.get_by_role("heading", name="Parcel Pal")).to_be_visible()
+    page.get_by_role("button", name="Revoke Parcel Pal").click()
+    expect(page.get_by_text("Parcel Pal no longer has access to your QSM account.")).to_be_visible()
+    page.goto(parcel_pal.url("/orders"))
+    expect(page.get_by_text("Access to your QSM account was revoked. Log in again to reconnect.")).to_be_visible()
+    context.close()
