@@ -41,17 +41,20 @@ def ensure_signing_keys():
 
 
 def rotate_signing_keys():
-    """Retire every active key and activate a new one per algorithm."""
+    """Publish a new key per algorithm now; it takes over signing one cache period later, when
+    every instance publishes it. The old keys sign until then and stay published while ID tokens
+    they signed are alive, plus the time other instances may still sign with a cached view."""
     config = current_app.config
-    # Retired keys stay published while ID tokens they signed are alive, plus the time
-    # other instances may still sign with them from a cached view.
-    keep_for = config["ID_TOKEN_TTL"] + 2 * config["SIGNING_KEY_CACHE_SECONDS"] + 60
-    retired_at = now()
+    cache_seconds = config["SIGNING_KEY_CACHE_SECONDS"]
+    switch_at = now() + cache_seconds
+    keep_for = config["ID_TOKEN_TTL"] + 2 * cache_seconds + 60
     old = db.session.execute(db.select(SigningKey).filter_by(retired_at=None)).scalars().all()
     for key in old:
-        key.retired_at = retired_at
-        key.publish_until = retired_at + keep_for
+        key.retired_at = switch_at
+        key.publish_until = switch_at + keep_for
     made = [generate_signing_key(alg) for alg in ALGORITHMS]
+    for key in made:
+        key.activates_at = switch_at
     db.session.add_all(made)
     db.session.commit()
     invalidate_cache()
@@ -70,13 +73,15 @@ def purge_expired_keys():
 class KeyView:
     """What one process knows of the keys at one moment."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, at):
         self.active = {}
         published = []
-        for row in sorted(rows, key=lambda r: (r.created_at, r.id)):
+        for row in sorted(rows, key=lambda r: (r.activates_at or r.created_at, r.id)):
             data = json.loads(row.private_jwk)
             key = (RSAKey if row.alg == "RS256" else ECKey).import_key(data)
-            if row.retired_at is None:
+            activated = (row.activates_at or row.created_at) <= at
+            not_retired = row.retired_at is None or row.retired_at > at
+            if activated and not_retired or row.alg not in self.active:
                 self.active[row.alg] = key
             published.append(key.as_dict(private=False))
         self.jwks = {"keys": published}
@@ -109,10 +114,10 @@ def current_keys():
             rows = _published_rows()
             # Every algorithm needs an active key: a client of one without a key would get a
             # token whose header names an algorithm no key can sign.
-            if {r.alg for r in rows if r.retired_at is None} != set(ALGORITHMS):
+            if {r.alg for r in rows if r.retired_at is None or r.retired_at > now()} != set(ALGORITHMS):
                 ensure_signing_keys()
                 rows = _published_rows()
-            view = KeyView(rows)
+            view = KeyView(rows, now())
             state["view"], state["loaded_at"] = view, now()
     return view
 

@@ -67,6 +67,11 @@ def test_rotation_keeps_old_tokens_verifiable_until_they_expire(app, client, sel
     assert {k.alg for k in made} == {"RS256", "ES256"} and old_kid in {k.kid for k in retired}
     assert all(k.publish_until >= old_exp for k in retired)
 
+    # Published at once, but the old key signs until every instance can publish the new one.
+    assert {k.kid for k in made} <= published_kids(client)
+    assert header_of(f.tokens()["id_token"])["kid"] == old_kid
+    clock.advance(app.config["SIGNING_KEY_CACHE_SECONDS"])
+    keys.invalidate_cache()
     new_token = f.tokens()["id_token"]
     assert header_of(new_token)["kid"] in {k.kid for k in made}
     assert old_kid in published_kids(client)
@@ -103,7 +108,7 @@ def test_other_processes_see_a_rotation_within_the_cache_lifetime(app, client, c
     rows = db.session.execute(db.select(SigningKey.kid)).scalars().all()
     # Simulate a rotation done by another process: this one's cache still holds the old view.
     app.extensions["qsm_signing_keys"]["view"] = keys.KeyView(
-        db.session.execute(db.select(SigningKey).where(SigningKey.kid.in_(before))).scalars().all()
+        db.session.execute(db.select(SigningKey).where(SigningKey.kid.in_(before))).scalars().all(), int(clock.time())
     )
     app.extensions["qsm_signing_keys"]["loaded_at"] = int(clock.time())
     assert published_kids(client) == before
