@@ -1,0 +1,395 @@
+"""``python -m devstack``: the demo launcher, run for real on free ports of 127.0.0.1."""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from alembic.script import ScriptDirectory
+
+import devstack
+from clients.smartship.demo import DEMO_ACCOUNTS
+from clients.smartship.demo import DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
+from idp.demo import DEMO_PASSWORD, DEMO_SELLERS
+from tests.conftest import csrf_token
+
+START_TIMEOUT = 90
+STOP_TIMEOUT = 20
+HTTP_TIMEOUT = 10
+QSM_SITES = [platform.site for platform in devstack.PLATFORMS]
+
+
+def free_ports(count):
+    with ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
+def port_is_open(port):
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Stack:
+    """One ``python -m devstack`` process group on its own ports, its output read line by line."""
+
+    def __init__(self, instance, ports=None, extra_environment=()):
+        self.instance = instance
+        self.ports = ports or dict(zip(devstack.SITES, free_ports(len(devstack.SITES))))
+        self.lines = []
+        self.ready = threading.Event()
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("QSM_", "SMARTSHIP_", devstack.SUPERVISED))
+        }
+        environment.update(QSM_CONNECT_INSTANCE=str(instance), QSM_BCRYPT_ROUNDS="4", SMARTSHIP_BCRYPT_ROUNDS="4")
+        for name, port in self.ports.items():
+            environment[f"{devstack.SITES[name].env_prefix}_PORT"] = str(port)
+        environment.update(extra_environment)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "devstack"],
+            cwd=devstack.ROOT,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, so teardown can end every site
+        )
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if devstack.READY_BANNER in line:
+                self.ready.set()
+
+    def url(self, site):
+        return f"http://127.0.0.1:{self.ports[site]}"
+
+    @property
+    def output(self):
+        return "".join(self.lines)
+
+    def wait_until_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.ready.wait(0.2):
+            assert self.process.poll() is None, f"devstack exited early:\n{self.output}"
+            assert time.monotonic() < deadline, f"devstack not ready after {START_TIMEOUT}s:\n{self.output}"
+
+    def stop(self, signum):
+        self.process.send_signal(signum)
+        status = self.process.wait(STOP_TIMEOUT)
+        self.reader.join(5)
+        return status
+
+    def kill(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        else:
+            try:  # the supervisor is gone; end any site it left behind
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.reader.join(5)
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def launch(tmp_path):
+    """``launch(**options)``: a devstack process, not waited for; every one is killed at the end."""
+    stacks = []
+
+    def start(**options):
+        stack = Stack(tmp_path / "instance", **options)
+        stacks.append(stack)
+        return stack
+
+    yield start
+    for stack in stacks:
+        stack.kill()
+
+
+@pytest.fixture
+def start_stack(launch):
+    def start(**options):
+        stack = launch(**options)
+        stack.wait_until_ready()
+        return stack
+
+    return start
+
+
+@pytest.fixture
+def browser():
+    with requests.Session() as session:
+        session.trust_env = False  # never through a proxy: the stack is on loopback
+        yield session
+
+
+def log_in(browser, qsm_url, email, password=DEMO_PASSWORD):
+    login_page = browser.get(f"{qsm_url}/login", timeout=HTTP_TIMEOUT)
+    return browser.post(
+        f"{qsm_url}/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(login_page.text)},
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
+    )
+
+
+def query_of(url):
+    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+@pytest.fixture(scope="module")
+def running_stack(tmp_path_factory):
+    """One demo stack shared by the tests that only look at it."""
+    # A proxy named in the shell, which the sites must not use to reach each other.
+    unreachable_proxy = "http://127.0.0.1:9"
+    stack = Stack(
+        tmp_path_factory.mktemp("shared") / "instance",
+        extra_environment={"http_proxy": unreachable_proxy, "HTTP_PROXY": unreachable_proxy},
+    )
+    try:
+        stack.wait_until_ready()
+        yield stack
+    finally:
+        stack.kill()
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("platform", devstack.PLATFORMS, ids=lambda p: p.site)
+def test_each_qsm_publishes_discovery_at_its_own_issuer(running_stack, browser, platform):
+    url = running_stack.url(platform.site)
+    discovery = browser.get(f"{url}/.well-known/openid-configuration", timeout=HTTP_TIMEOUT)
+
+    assert discovery.status_code == 200
+    assert discovery.json()["issuer"] == url
+    assert discovery.json()["authorization_endpoint"] == f"{url}/oauth/authorize"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("platform", devstack.PLATFORMS, ids=lambda p: p.site)
+def test_smartship_sends_a_seller_to_the_authorize_endpoint_of_the_chosen_qsm(running_stack, browser, platform):
+    qsm_url, smartship_url = running_stack.url(platform.site), running_stack.url("smartship")
+    discovery = browser.get(f"{qsm_url}/.well-known/openid-configuration", timeout=HTTP_TIMEOUT).json()
+
+    response = browser.get(
+        f"{smartship_url}/linked-signup/start", params={"platform": platform.id}, allow_redirects=False, timeout=HTTP_TIMEOUT
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(discovery["authorization_endpoint"] + "?")
+    params = query_of(response.headers["Location"])
+    assert params["client_id"] == devstack.SMARTSHIP_CLIENT_ID
+    assert params["redirect_uri"] == f"{smartship_url}/auth/callback/{platform.id}"
+
+
+@pytest.mark.live
+def test_demo_seller_logs_in_at_both_qsms_in_one_browser_and_joins_smartship_from_each(running_stack, browser):
+    seller = DEMO_SELLERS[0]
+    for platform in devstack.PLATFORMS:
+        response = log_in(browser, running_stack.url(platform.site), seller["email"])
+        assert response.status_code == 302, response.text
+
+    smartship_url = running_stack.url("smartship")
+    for platform in devstack.PLATFORMS:
+        qsm_url = running_stack.url(platform.site)
+        # Both QSMs on one host: each keeps its own session cookie, so both stay logged in.
+        home = browser.get(f"{qsm_url}/", allow_redirects=False, timeout=HTTP_TIMEOUT)
+        assert home.status_code == 200 and seller["shop_name"] in home.text
+        assert platform.name in home.text
+
+        inventory = browser.get(qsm_url + devstack.QX_SMART_INVENTORY_PATH, timeout=HTTP_TIMEOUT)
+        assert f"{smartship_url}/linked-signup/start?platform={platform.id}" in inventory.text
+
+        # Join Smartship: QSM sends the logged-in seller straight back (SmartShip is trusted), and
+        # SmartShip redeems the code with its secret from devstack.json.
+        signup = browser.get(f"{smartship_url}/linked-signup/start?platform={platform.id}", timeout=HTTP_TIMEOUT)
+        assert signup.status_code == 200, signup.text
+        assert signup.url == f"{smartship_url}/linked-signup"
+        assert f"{platform.name} - Join SmartShip" in signup.text
+
+
+@pytest.mark.live
+def test_the_banner_names_every_site_and_the_demo_credentials(running_stack):
+    banner = running_stack.output.split(devstack.READY_BANNER, 1)[1]
+
+    for site in devstack.SITES:
+        assert f"{running_stack.url(site)}/" in banner
+    for seller in DEMO_SELLERS:
+        assert seller["email"] in banner
+    assert DEMO_PASSWORD in banner
+    for account in DEMO_ACCOUNTS:
+        assert account["login_id"] in banner
+    assert SMARTSHIP_DEMO_PASSWORD in banner
+
+
+@pytest.mark.live
+def test_ctrl_c_stops_every_site(start_stack):
+    stack = start_stack()
+    assert all(port_is_open(port) for port in stack.ports.values())
+
+    assert stack.stop(signal.SIGINT) == 0, stack.output
+    assert not any(port_is_open(port) for port in stack.ports.values()), stack.output
+
+
+@pytest.mark.live
+def test_a_port_in_use_fails_the_start_and_says_which_variable_to_change(launch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ports = dict(zip(devstack.SITES, free_ports(len(devstack.SITES))), smartship=taken.getsockname()[1])
+        stack = launch(ports=ports)
+
+        assert stack.process.wait(START_TIMEOUT) == 1
+        stack.reader.join(5)
+    assert "SMARTSHIP_PORT" in stack.output
+    assert devstack.READY_BANNER not in stack.output
+
+
+@pytest.mark.live
+def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(start_stack):
+    first = start_stack()
+    assert first.stop(signal.SIGTERM) == 0, first.output
+    assert not any(port_is_open(port) for port in first.ports.values()), first.output
+    state = json.loads((first.instance / devstack.STATE_FILE).read_text())
+
+    second = start_stack(ports=first.ports)
+    assert json.loads((second.instance / devstack.STATE_FILE).read_text()) == state
+    databases = {platform.database: "idp" for platform in devstack.PLATFORMS} | {"smartship.db": "smartship"}
+    for database, migrations in databases.items():
+        head = ScriptDirectory(str(devstack.ROOT / "migrations" / migrations)).get_current_head()
+        with sqlite3.connect(second.instance / database) as connection:
+            assert connection.execute("select version_num from alembic_version").fetchall() == [(head,)]
+    with sqlite3.connect(second.instance / "qsm.db") as connection:
+        emails = [row[0] for row in connection.execute("select email from sellers")]
+        clients = connection.execute("select client_id from oauth_clients").fetchall()
+    assert sorted(emails) == sorted({seller["email"] for seller in DEMO_SELLERS} | {devstack.HARBOUR_BOOKS_SELLER["email"]})
+    assert clients == [(devstack.SMARTSHIP_CLIENT_ID,)]
+
+
+def test_flask_command_runs_a_sites_cli_on_the_demo_database_and_settings(tmp_path):
+    instance = tmp_path / "instance"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("QSM_", "SMARTSHIP_"))}
+    environment.update(QSM_CONNECT_INSTANCE=str(instance), QSM_GLOBAL_PORT="6111", QSM_BCRYPT_ROUNDS="4")
+
+    def devstack_flask(*arguments):
+        command = [sys.executable, "-m", "devstack", "flask", "qsm-global", *arguments]
+        return subprocess.run(command, cwd=devstack.ROOT, env=environment, capture_output=True, text=True, timeout=60)
+
+    upgraded = devstack_flask("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    seeded = devstack_flask("seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    assert json.loads(seeded.stdout)["issuer"] == "http://127.0.0.1:6111"
+    with sqlite3.connect(instance / "qsm_global.db") as connection:
+        assert connection.execute("select count(*) from sellers").fetchone() == (len(DEMO_SELLERS),)
+    assert not (instance / "qsm.db").exists()
+
+
+def test_a_database_at_a_revision_that_is_gone_fails_the_start_and_says_to_start_afresh(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    with sqlite3.connect(instance / "smartship.db") as connection:
+        connection.execute("create table alembic_version (version_num varchar(32) not null)")
+        connection.execute("insert into alembic_version values ('squashedaway')")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("QSM_", "SMARTSHIP_"))}
+    environment.update(QSM_CONNECT_INSTANCE=str(instance), SMARTSHIP_PORT=str(free_ports(1)[0]))
+
+    served = subprocess.run(
+        [sys.executable, "-m", "devstack", "serve", "smartship"],
+        cwd=devstack.ROOT, env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+
+    assert served.returncode == 1
+    assert f"Delete {instance} to start the demo afresh" in served.stdout
+
+
+# --- without servers -----------------------------------------------------------------------
+
+
+def test_readme_quickstart_is_two_commands_and_ci_runs_the_second_as_written():
+    readme = (devstack.ROOT / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = [block.strip() for block in quickstart.split("```sh")[1:]]
+    commands = [block.split("```", 1)[0].strip() for block in commands]
+
+    assert commands == [
+        "python3 -m pip install -e . && python3 -m devstack",
+        'python3 -m pip install -e ".[test]" && python3 -m pytest',
+    ]
+    assert f"README_TEST_COMMAND='{commands[1]}'" in (devstack.ROOT / ".ci" / "run").read_text()
+
+
+
+def test_state_is_made_once_readable_only_by_its_owner_and_kept(tmp_path):
+    from cryptography.fernet import Fernet
+
+    first = devstack.load_state(tmp_path / "instance")
+    path = tmp_path / "instance" / devstack.STATE_FILE
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for site in devstack.SITES:
+        assert len(first[f"{site}.secret_key"]) >= 32  # what config.check_production_secrets asks for
+    Fernet(first["smartship.token_encryption_key"])
+    client_secrets = [first[devstack.client_secret_key(platform)] for platform in devstack.PLATFORMS]
+    assert len(set(client_secrets)) == len(devstack.PLATFORMS)
+    assert devstack.load_state(tmp_path / "instance") == first
+
+
+def test_each_instance_folder_gets_its_own_secrets(tmp_path):
+    assert devstack.load_state(tmp_path / "one") != devstack.load_state(tmp_path / "two")
+
+
+def test_state_made_by_an_older_devstack_gains_the_new_secrets(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / devstack.STATE_FILE).write_text(json.dumps({"qsm.secret_key": "kept-from-an-older-run"}))
+
+    state = devstack.load_state(instance)
+
+    assert state["qsm.secret_key"] == "kept-from-an-older-run"
+    assert set(state) == set(devstack.state_factories())
+    assert json.loads((instance / devstack.STATE_FILE).read_text()) == state
+
+
+def test_every_qsm_has_its_own_session_cookie_database_and_platform_id():
+    for field in ("site", "id", "name", "database", "session_cookie"):
+        values = [getattr(platform, field) for platform in devstack.PLATFORMS]
+        assert len(set(values)) == len(values), field
+    assert "smartship_session" not in {platform.session_cookie for platform in devstack.PLATFORMS}
+
+
+@pytest.mark.parametrize(
+    "site, variables, expected",
+    [
+        ("qsm", {}, ("127.0.0.1", 5000)),
+        ("smartship", {}, ("127.0.0.1", 5001)),
+        ("qsm-global", {}, ("127.0.0.1", 5003)),
+        ("qsm", {"QSM_PORT": "5099"}, ("127.0.0.1", 5099)),
+        ("qsm", {"QSM_HOST": "localhost", "QSM_PORT": "6000"}, ("localhost", 6000)),
+        ("qsm-global", {"QSM_GLOBAL_PORT": "6003"}, ("127.0.0.1", 6003)),
+        ("smartship", {"SMARTSHIP_PORT": "6001"}, ("127.0.0.1", 6001)),
+    ],
+)
+def test_site_address_comes_from_its_environment_variables(monkeypatch, site, variables, expected):
+    for prefix in ("QSM", "QSM_GLOBAL", "SMARTSHIP"):
+        monkeypatch.delenv(f"{prefix}_HOST", raising=False)
+        monkeypatch.delenv(f"{prefix}_PORT", raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert devstack.SITES[site].address() == expected
