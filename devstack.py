@@ -1,6 +1,7 @@
 """The whole QSM Connect system on this machine, for a demo: ``python -m devstack``.
 
-Two QSM marketplaces (Qoo10 Singapore and Qoo10 Global) and SmartShip, each in a process
+Two QSM marketplaces (Qoo10 Singapore and Qoo10 Global), SmartShip and Parcel Pal (the demo
+third-party app), each in a process
 of its own (``python -m devstack serve qsm``), on 127.0.0.1. The supervisor starts them
 together, shows their output prefixed with the site's name, prints the URLs and demo
 credentials once every site answers, and stops them all on Ctrl-C, SIGTERM, or when one
@@ -39,6 +40,8 @@ STARTUP_TIMEOUT = 120
 STOP_TIMEOUT = 10
 
 SMARTSHIP_CLIENT_ID = "smartship"
+PARCEL_PAL_CLIENT_ID = "parcel-pal"
+PARCEL_PAL_SCOPE = "openid profile qsm.orders.read"
 SMARTSHIP_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
 QX_SMART_INVENTORY_PATH = "/listing/option-management/qx-smart-inventory"
 
@@ -56,7 +59,13 @@ HARBOUR_BOOKS_SELLER = {
 }
 
 # Set only when the environment does not say otherwise: werkzeug already logs each request.
-LOGGING_DEFAULTS = {"QSM_LOG_REQUESTS": "0", "SMARTSHIP_LOG_REQUESTS": "0", "SMARTSHIP_LOG_JSON": "0"}
+LOGGING_DEFAULTS = {
+    "QSM_LOG_REQUESTS": "0",
+    "SMARTSHIP_LOG_REQUESTS": "0",
+    "SMARTSHIP_LOG_JSON": "0",
+    "DEMO_APP_LOG_REQUESTS": "0",
+    "DEMO_APP_LOG_JSON": "0",
+}
 
 
 def instance_dir():
@@ -137,6 +146,8 @@ def state_factories():
     """Each shared secret, by its key in devstack.json; a key added here is filled in on the next run."""
     factories = {f"{name}.secret_key": lambda: secrets.token_urlsafe(48) for name in SITES}
     factories["smartship.token_encryption_key"] = new_fernet_key
+    factories["demo-app.token_encryption_key"] = new_fernet_key
+    factories["parcel_pal.client_secret"] = lambda: secrets.token_urlsafe(32)
     for platform in PLATFORMS:
         factories[client_secret_key(platform)] = lambda: secrets.token_urlsafe(32)
     return factories
@@ -193,8 +204,27 @@ def smartship_registration(stack, platform):
     return SMARTSHIP_CLIENT_ID, stack.state[client_secret_key(platform)], settings
 
 
-# The clients each QSM registers at start-up; the demo third-party app goes here too.
-CLIENTS_AT_QSM = [smartship_registration]
+def parcel_pal_registration(stack, platform):
+    """Parcel Pal, the demo third-party app, at the Singapore QSM only: an ordinary developer's
+    app, never trusted, so sellers see QSM's consent page."""
+    if platform.site != "qsm":
+        return None
+    app_url = stack.url("demo-app")
+    settings = {
+        "name": "Parcel Pal",
+        "redirect_uris": [f"{app_url}/callback"],
+        "post_logout_redirect_uris": [f"{app_url}/"],
+        "scope": PARCEL_PAL_SCOPE,
+        "grant_types": ("authorization_code",),
+        "home_page": app_url + "/",
+        "backchannel_logout_uri": f"{app_url}/backchannel-logout",
+        "trusted": False,
+    }
+    return PARCEL_PAL_CLIENT_ID, stack.state["parcel_pal.client_secret"], settings
+
+
+# The clients each QSM registers at start-up (a registration may be for one QSM only: None elsewhere).
+CLIENTS_AT_QSM = [smartship_registration, parcel_pal_registration]
 
 
 def qsm_environment(platform):
@@ -223,7 +253,7 @@ def prepare_qsm(platform):
         app = create_app()
         with app.app_context():
             migrate_demo_database(stack, app)
-            clients = [registration(stack, platform) for registration in CLIENTS_AT_QSM]
+            clients = [c for c in (registration(stack, platform) for registration in CLIENTS_AT_QSM) if c is not None]
             sellers = seed_demo(clients=clients, extra_sellers=[HARBOUR_BOOKS_SELLER])
             emails = list(dict.fromkeys(seller.email for seller in sellers))
             issuer = app.config["ISSUER"]
@@ -284,6 +314,32 @@ def prepare_smartship(stack):
     return app, notes
 
 
+# Parcel Pal --------------------------------------------------------------------------------
+
+
+def demo_app_environment(stack):
+    return {
+        "DEMO_APP_ENV": "development",
+        "DEMO_APP_BASE_URL": stack.url("demo-app"),
+        "DEMO_APP_DATABASE_URL": stack.sqlite_url("demo_app.db"),
+        "DEMO_APP_SECRET_KEY": stack.state["demo-app.secret_key"],
+        "DEMO_APP_TOKEN_ENCRYPTION_KEYS": stack.state["demo-app.token_encryption_key"],
+        "DEMO_APP_QSM_ISSUER": stack.url("qsm"),
+        "DEMO_APP_CLIENT_ID": PARCEL_PAL_CLIENT_ID,
+        "DEMO_APP_CLIENT_SECRET": stack.state["parcel_pal.client_secret"],
+    }
+
+
+def prepare_demo_app(stack):
+    from clients.demo_app import create_demo_app
+
+    app = create_demo_app()
+    with app.app_context():
+        migrate_demo_database(stack, app)
+    notes = ["Log in with QSM (Qoo10 Singapore): sellers see QSM's consent page, then their orders"]
+    return app, notes
+
+
 def qsm_site(platform, default_port):
     env_prefix = platform.site.upper().replace("-", "_")
     title = f"QSM {platform.name}"
@@ -293,14 +349,14 @@ def qsm_site(platform, default_port):
 
 QSM_SINGAPORE, QSM_GLOBAL = PLATFORMS
 
-# Every site of the demo, in the order the banner lists them. The demo third-party app is to
-# take port 5002, and its registration a place in CLIENTS_AT_QSM.
+# Every site of the demo, in the order the banner lists them.
 SITES = {
     site.name: site
     for site in [
         qsm_site(QSM_SINGAPORE, 5000),
         qsm_site(QSM_GLOBAL, 5003),
         Site("smartship", "SmartShip", "SMARTSHIP", 5001, "wsgi:smartship", smartship_environment, prepare_smartship),
+        Site("demo-app", "Parcel Pal (demo third-party app)", "DEMO_APP", 5002, "wsgi:demo_app", demo_app_environment, prepare_demo_app),
     ]
 }
 

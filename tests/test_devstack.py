@@ -182,6 +182,17 @@ def test_each_qsm_publishes_discovery_at_its_own_issuer(running_stack, browser, 
 
 
 @pytest.mark.live
+def test_parcel_pal_sends_a_seller_to_the_singapore_qsm_as_an_ordinary_app(running_stack, browser):
+    qsm_url, app_url = running_stack.url("qsm"), running_stack.url("demo-app")
+    home = browser.get(f"{app_url}/", timeout=HTTP_TIMEOUT)
+    assert home.status_code == 200 and "Log in with QSM" in home.text
+    response = browser.post(f"{app_url}/login", data={"csrf_token": csrf_token(home.text)}, allow_redirects=False, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"{qsm_url}/oauth/authorize?")
+    params = query_of(response.headers["Location"])
+    assert params["client_id"] == devstack.PARCEL_PAL_CLIENT_ID and params["redirect_uri"] == f"{app_url}/callback"
+
+
+@pytest.mark.live
 @pytest.mark.parametrize("platform", devstack.PLATFORMS, ids=lambda p: p.site)
 def test_smartship_sends_a_seller_to_the_authorize_endpoint_of_the_chosen_qsm(running_stack, browser, platform):
     qsm_url, smartship_url = running_stack.url(platform.site), running_stack.url("smartship")
@@ -270,16 +281,17 @@ def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(st
 
     second = start_stack(ports=first.ports)
     assert json.loads((second.instance / devstack.STATE_FILE).read_text()) == state
-    databases = {platform.database: "idp" for platform in devstack.PLATFORMS} | {"smartship.db": "smartship"}
+    databases = {platform.database: "idp" for platform in devstack.PLATFORMS} | {"smartship.db": "smartship", "demo_app.db": "demo_app"}
     for database, migrations in databases.items():
         head = ScriptDirectory(str(devstack.ROOT / "migrations" / migrations)).get_current_head()
         with sqlite3.connect(second.instance / database) as connection:
             assert connection.execute("select version_num from alembic_version").fetchall() == [(head,)]
     with sqlite3.connect(second.instance / "qsm.db") as connection:
         emails = [row[0] for row in connection.execute("select email from sellers")]
-        clients = connection.execute("select client_id from oauth_clients").fetchall()
+        clients = connection.execute("select client_id, trusted from oauth_clients order by client_id").fetchall()
     assert sorted(emails) == sorted({seller["email"] for seller in DEMO_SELLERS} | {devstack.HARBOUR_BOOKS_SELLER["email"]})
-    assert clients == [(devstack.SMARTSHIP_CLIENT_ID,)]
+    # Each registered once, however many runs: SmartShip trusted, Parcel Pal an ordinary app.
+    assert clients == [(devstack.PARCEL_PAL_CLIENT_ID, 0), (devstack.SMARTSHIP_CLIENT_ID, 1)]
 
 
 def test_flask_command_runs_a_sites_cli_on_the_demo_database_and_settings(tmp_path):
