@@ -8,7 +8,7 @@ from .digests import digest
 from .extensions import db
 from .models import OAuthClient, Order
 from .models.seller import utcnow
-from .oauth.clients import register_client
+from .oauth.clients import check_redirect_uri, register_client
 from .oauth.keys import ensure_signing_keys
 
 DEMO_PASSWORD = "qsm-demo-password"
@@ -67,10 +67,16 @@ def upsert_client(client_id, secret, **settings):
     if client is None:
         client, _ = register_client(client_id=client_id, **settings)
     else:
-        client.redirect_uris = settings["redirect_uris"]
-        client.post_logout_redirect_uris = settings.get("post_logout_redirect_uris", ())
+        # The demo's addresses may change between runs (other ports): follow them.
+        client.redirect_uris = [check_redirect_uri(u) for u in settings["redirect_uris"]]
+        client.post_logout_redirect_uris = [check_redirect_uri(u) for u in settings.get("post_logout_redirect_uris", ())]
+        backchannel = settings.get("backchannel_logout_uri")
+        client.backchannel_logout_uri = check_redirect_uri(backchannel) if backchannel else None
+        client.home_page = settings.get("home_page", client.home_page)
         client.scope = settings.get("scope", client.scope)
         client.trusted = settings.get("trusted", client.trusted)
+        if "grant_types" in settings:
+            client.grant_types = " ".join(settings["grant_types"])
     if secret:
         client.client_secret_hash = digest(secret)
     db.session.commit()

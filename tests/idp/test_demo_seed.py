@@ -48,3 +48,28 @@ def test_seeding_again_updates_a_demo_clients_secret_and_settings(app):
     assert client.client_secret_hash == digest("demo-secret-2")
     assert client.redirect_uris == ["http://127.0.0.1:5002/cb"]
     assert count(OAuthClient) == 1
+
+
+def test_seeding_again_follows_the_demo_sites_new_addresses(app):
+    from idp.demo import seed_demo
+    from idp.extensions import db
+    from idp.models import OAuthClient
+
+    def settings(port):
+        base = f"http://127.0.0.1:{port}"
+        return {
+            "name": "SmartShip",
+            "redirect_uris": [f"{base}/auth/callback/qoo10-sg"],
+            "post_logout_redirect_uris": [f"{base}/login"],
+            "backchannel_logout_uri": f"{base}/backchannel-logout/qoo10-sg",
+            "home_page": base + "/",
+            "scope": "openid profile",
+            "trusted": True,
+        }
+
+    seed_demo(clients=[("smartship", "s3cret-one", settings(5001))])
+    seed_demo(clients=[("smartship", "s3cret-two", settings(6001))])
+    client = db.session.execute(db.select(OAuthClient).filter_by(client_id="smartship")).scalar_one()
+    assert client.redirect_uris == ["http://127.0.0.1:6001/auth/callback/qoo10-sg"]
+    assert client.backchannel_logout_uri == "http://127.0.0.1:6001/backchannel-logout/qoo10-sg"
+    assert client.home_page == "http://127.0.0.1:6001/" and client.check_client_secret("s3cret-two")
