@@ -15,24 +15,10 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, url_for
 from joserfc.errors import JoseError
 
+from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
+
 UNREACHABLE = "QSM cannot be reached right now. Please try again in a moment."
 REVOKED = "Access to your QSM account was revoked. Log in again to reconnect."
-
-
-class QSMError(Exception):
-    """Something went wrong talking to QSM; the message is safe to show."""
-
-
-class QSMUnavailable(QSMError):
-    pass
-
-
-class QSMRefused(QSMError):
-    pass
-
-
-class QSMAccessRevoked(QSMRefused):
-    """QSM no longer accepts the access token: the seller must log in again."""
 
 
 def issuer():

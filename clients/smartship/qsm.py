@@ -16,22 +16,8 @@ from flask import current_app, url_for
 from joserfc.errors import JoseError
 
 from relying_party import logout_tokens
+from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
 
-
-class QSMError(Exception):
-    """Something went wrong talking to QSM; the message is safe to show."""
-
-
-class QSMUnavailable(QSMError):
-    pass
-
-
-class QSMRefused(QSMError):
-    pass
-
-
-class QSMAccessRevoked(QSMRefused):
-    """QSM no longer accepts SmartShip's grant: the seller must authorize again."""
 
 
 def platforms():
