@@ -19,17 +19,20 @@ def create_app(config=None, test_config=None):
     if getattr(config_class, "PRODUCTION", False):
         check_production_secrets(app)
 
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, login_manager, migrate, throttle
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations" / "idp"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     login_manager.init_app(app)
 
     from . import web
 
     web.init_app(app)
+    from .oauth.documents import init_documents
+
+    init_documents(app)  # inside siteops' middleware: logged, with a request ID
     siteops.init_app(app, db, json_prefixes=web.JSON_PREFIXES, unavailable_template="idp/unavailable.html")
 
     from .auth.routes import bp as auth_bp

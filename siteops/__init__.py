@@ -17,7 +17,11 @@ def trust_proxy_headers(app):
 
 
 def init_app(app, db, json_prefixes=(), unavailable_template=None):
-    trust_proxy_headers(app)
+    from .sessions import CookieSessions
+
+    app.session_interface = CookieSessions()
+    # The request log inside ProxyFix, so that it logs the client's address.
     register_request_log(app)
+    trust_proxy_headers(app)
     register_health_checks(app, db)
     register_fault_handlers(app, db, json_prefixes, unavailable_template)

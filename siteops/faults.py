@@ -1,6 +1,13 @@
-"""A dependency that is down is a 503 with a clear message, never a 500 or a traceback."""
+"""A dependency that is down is a 503 with a clear message, never a 500 or a traceback.
+
+Down includes frozen: the bounds of siteops/database.py end a wait on a database that does not
+answer with an OperationalError, a full pool with SQLAlchemy's TimeoutError, and Redis's socket
+timeouts with its TimeoutError; all of them are 503s here. So is any other database error that
+cost the connection (SQLAlchemy invalidated it: the server ended the session, e.g. after the
+idle-in-transaction timeout).
+"""
 from flask import jsonify, make_response, request
-from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 try:
     from limits.errors import StorageError
@@ -23,6 +30,11 @@ def _dependency_errors():
     return tuple(errors)
 
 
+def dependency_errors():
+    """The exceptions that mean a database or Redis is down or too slow (a 503, never a 500)."""
+    return _dependency_errors()
+
+
 def register_fault_handlers(app, db, json_prefixes, unavailable_template):
     def unavailable(error):
         app.logger.error("dependency unavailable: %s", type(error).__name__, exc_info=error)
@@ -42,6 +54,12 @@ def register_fault_handlers(app, db, json_prefixes, unavailable_template):
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    def lost_connection(error):
+        if error.connection_invalidated:
+            return unavailable(error)
+        raise error  # an ordinary database error (a constraint...): a 500, as without this handler
+
     for error in _dependency_errors():
         app.register_error_handler(error, unavailable)
+    app.register_error_handler(DBAPIError, lost_connection)
 

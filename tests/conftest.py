@@ -41,9 +41,10 @@ def app():
         qsm_db.session.remove()
         qsm_db.drop_all()
         qsm_db.engine.dispose()
-    from idp.extensions import limiter
+    from idp.extensions import throttle
 
-    limiter.reset()
+    with app.app_context():
+        throttle.reset()
 
 
 @pytest.fixture

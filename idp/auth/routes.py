@@ -4,9 +4,8 @@ from flask_login import current_user, login_required
 from websafety.redirects import safe_next
 
 from .. import audit
-from ..extensions import limiter
+from ..extensions import throttle
 from ..models.seller import normalize_email
-from ..web import error_response
 from .forms import ChangePasswordForm, LoginForm, LogoutForm
 from .sellers import SellerError, authenticate, change_password, find_seller_by_email
 from .session import end_session, renew_session_identity, start_session
@@ -18,8 +17,14 @@ LOGIN_FAILED = "The email or password is not correct."
 LOGIN_THROTTLED = "Too many attempts. Please try again later."
 
 
-def login_account_key():
-    return "login-account:" + normalize_email(request.form.get("email", ""))[:254]
+def login_checks():
+    """The throttles a login attempt counts against: its address, and the account it names."""
+    config = current_app.config
+    email = normalize_email(request.form.get("email", ""))[:254]
+    return [
+        (config["LOGIN_LIMIT_PER_ADDRESS"], f"login:address:{request.remote_addr}"),
+        (config["LOGIN_LIMIT_PER_ACCOUNT"], f"login:account:{email}"),
+    ]
 
 
 def record_against_account(kind, email):
@@ -29,25 +34,20 @@ def record_against_account(kind, email):
         audit.record(kind, seller=seller)
 
 
-def login_failed(response):
-    # Only failed attempts count toward the throttles.
-    return request.method == "POST" and response.status_code == 200
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=login_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=login_account_key,
-    deduct_when=login_failed,
-)
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
         if request.args.get("login_hint"):
             form.email.data = request.args["login_hint"][:254]
+        return render_template("idp/login.html", form=form)
+    checks = login_checks()
+    if throttle.retry_after(checks):
+        # The same page whether or not the password was right: the throttle must not confirm a guess.
+        record_against_account("login_throttled", request.form.get("email", ""))
+        flash(LOGIN_THROTTLED, "error")
+        return render_template("idp/login.html", form=form), 429
     if form.validate_on_submit():
         seller = authenticate(form.email.data, form.password.data)
         if seller is not None:
@@ -55,19 +55,10 @@ def login():
             audit.record("login_succeeded", seller=seller)
             return redirect(safe_next(form.next.data) or url_for("portal.home"))
         record_against_account("login_failed", form.email.data)
-    if request.method == "POST":
-        flash(LOGIN_FAILED, "error")
+    # Only failed attempts count toward the throttles.
+    throttle.record_failure(checks)
+    flash(LOGIN_FAILED, "error")
     return render_template("idp/login.html", form=form)
-
-
-@bp.errorhandler(429)
-def login_throttled(error):
-    if request.endpoint != "auth.login":
-        return error_response(error)
-    # The same page whether or not the password was right: the throttle must not confirm a guess.
-    record_against_account("login_throttled", request.form.get("email", ""))
-    flash(LOGIN_THROTTLED, "error")
-    return render_template("idp/login.html", form=LoginForm()), 429
 
 
 @bp.post("/logout")

@@ -5,6 +5,8 @@ import secrets
 import requests
 from flask import current_app
 from joserfc import jwt
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..clock import now
 from ..extensions import db
@@ -62,8 +64,9 @@ def notify_clients_of_logout(sid):
 
 
 def remember_session_client(sid, client):
-    """Note that this session signed the seller in to ``client`` (idempotent)."""
-    if not sid or db.session.get(SessionClient, (sid, client.id)) is not None:
+    """Note, in the caller's transaction, that this session signed the seller in to ``client``.
+    Insert-or-ignore: two authorizations at once in one session would otherwise collide."""
+    if not sid:
         return
-    db.session.add(SessionClient(sid=sid, client_pk=client.id))
-    db.session.commit()
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(SessionClient).values(sid=sid, client_pk=client.id).on_conflict_do_nothing())

@@ -13,7 +13,7 @@ from ..models import AuthorizationCode
 from . import keys
 from .backchannel import remember_session_client
 from .claims import IDENTITY_SCOPES, seller_claims
-from .tokens import find_refresh_token, redeem_authorization_code, rotate_refresh_token
+from .tokens import find_authorization_code, find_refresh_token
 
 # A code lives at most a minute, whatever the configuration says.
 MAX_AUTHORIZATION_CODE_TTL = 60
@@ -66,15 +66,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             expires_at=now() + min(current_app.config["AUTHORIZATION_CODE_TTL"], MAX_AUTHORIZATION_CODE_TTL),
         )
         db.session.add(row)
-        db.session.commit()
         # When this login session ends, this client is one of those told (back-channel logout).
         remember_session_client(row.sid, request.client)
+        db.session.commit()
 
     def query_authorization_code(self, code, client):
-        return redeem_authorization_code(code, client)
+        return find_authorization_code(code, client)
 
     def delete_authorization_code(self, authorization_code):
-        # Already marked redeemed in query_authorization_code; the row stays so that a
+        # Marked redeemed in save_token, with the tokens it issued; the row stays so that a
         # replay can be recognised and can revoke what this code issued.
         pass
 
@@ -82,11 +82,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return authorization_code.seller  # loaded with the code
 
 
-class OpenIDCode(oidc_grants.OpenIDCode):
-    def exists_nonce(self, nonce, request):
-        return db.session.execute(
-            db.select(AuthorizationCode.id).filter_by(client_pk=request.client.id, nonce=nonce).limit(1)
-        ).first() is not None
+class IDTokens:
+    """How QSM signs ID tokens, whichever grant issues them."""
 
     def resolve_client_private_key(self, client):
         return keys.active_key(self.get_client_algorithm(client))
@@ -109,14 +106,33 @@ class OpenIDCode(oidc_grants.OpenIDCode):
             "exp": issued + config["ID_TOKEN_TTL"],
         }
 
+    def generate_user_info(self, user, scope):
+        return seller_claims(user, scope)
+
+
+class OpenIDCode(IDTokens, oidc_grants.OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return db.session.execute(
+            db.select(AuthorizationCode.id).filter_by(client_pk=request.client.id, nonce=nonce).limit(1)
+        ).first() is not None
+
     def get_authorization_code_claims(self, authorization_code):
         claims = super().get_authorization_code_claims(authorization_code)
         if authorization_code.sid:
             claims["sid"] = authorization_code.sid
         return claims
 
-    def generate_user_info(self, user, scope):
-        return seller_claims(user, scope)
+
+class OpenIDRefresh(IDTokens, oidc_grants.OpenIDToken):
+    """A fresh ID token with each refreshed openid grant (OpenID Connect Core 12.2): the same
+    subject and audience, and auth_time of the original login, never a nonce."""
+
+    def get_compatible_claims(self, request):
+        claims = super().get_compatible_claims(request)
+        auth_time = request.refresh_token.family.auth_time
+        if auth_time:
+            claims["auth_time"] = auth_time
+        return claims
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -131,13 +147,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         requested = self.request.payload.scope
         if requested and not set(scope_to_list(requested)) <= set(scope_to_list(row.scope)):
             raise InvalidScopeError()
-        return rotate_refresh_token(row)
+        return row
 
     def authenticate_user(self, refresh_token):
         return refresh_token.seller
 
     def revoke_old_credential(self, refresh_token):
-        # rotate_refresh_token already marked it used.
+        # Spent by save_token, in the transaction that stored its successor.
         pass
 
 

@@ -85,14 +85,15 @@ class KeyView:
                 self.active[row.alg] = key
             published.append(key.as_dict(private=False))
         self.jwks = {"keys": published}
-        self.jwks_json = json.dumps(self.jwks, separators=(",", ":"))
+        self.jwks_json = json.dumps(self.jwks, separators=(",", ":")).encode()
+        self.loaded_at = at
 
 
 _lock = threading.Lock()
 
 
 def _state():
-    return current_app.extensions.setdefault("qsm_signing_keys", {"view": None, "loaded_at": 0})
+    return current_app.extensions.setdefault("qsm_signing_keys", {"view": None})
 
 
 def invalidate_cache():
@@ -105,11 +106,18 @@ def _published_rows():
     ).scalars().all()
 
 
+def fresh_view(app):
+    """The process's view of the keys while it is still fresh, else None; needs no app context."""
+    view = app.extensions.get("qsm_signing_keys", {}).get("view")
+    if view is None or now() - view.loaded_at >= app.config["SIGNING_KEY_CACHE_SECONDS"]:
+        return None
+    return view
+
+
 def current_keys():
     state = _state()
-    ttl = current_app.config["SIGNING_KEY_CACHE_SECONDS"]
-    view = state["view"]
-    if view is None or now() - state["loaded_at"] >= ttl:
+    view = fresh_view(current_app)
+    if view is None:
         with _lock:
             rows = _published_rows()
             # Every algorithm needs an active key: a client of one without a key would get a
@@ -117,8 +125,7 @@ def current_keys():
             if {r.alg for r in rows if r.retired_at is None or r.retired_at > now()} != set(ALGORITHMS):
                 ensure_signing_keys()
                 rows = _published_rows()
-            view = KeyView(rows, now())
-            state["view"], state["loaded_at"] = view, now()
+            view = state["view"] = KeyView(rows, now())
     return view
 
 

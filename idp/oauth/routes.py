@@ -5,17 +5,15 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from urllib.parse import urlencode
 
 from .. import audit
 from ..clock import now
-from ..extensions import csrf
-from . import keys
+from ..extensions import csrf, db
 from .claims import describe_scopes
 from .consent import record_consent, scopes_to_ask, touch_consent
-from .discovery import metadata_json
 from .server import authorization_server
 
 bp = Blueprint("oauth", __name__)
@@ -51,21 +49,6 @@ def render_error_page(error):
     return (
         render_template("idp/oauth_error.html", error=error.error, description=error.description),
         400,
-    )
-
-
-@bp.get("/.well-known/openid-configuration")
-def discovery():
-    return Response(metadata_json(), mimetype="application/json", headers={"Cache-Control": "public, max-age=3600"})
-
-
-@bp.get("/oauth/jwks")
-def jwks():
-    max_age = current_app.config["SIGNING_KEY_CACHE_SECONDS"]
-    return Response(
-        keys.current_keys().jwks_json,
-        mimetype="application/jwk-set+json",
-        headers={"Cache-Control": f"public, max-age={max_age}"},
     )
 
 
@@ -173,6 +156,9 @@ def issue_code(grant, seller):
 @bp.post("/oauth/token")
 @csrf.exempt
 def token():
+    # The response (an ID token's claims) is built from rows this request just read: nothing
+    # to reload from the database after the grant commits.
+    db.session().expire_on_commit = False
     return authorization_server.create_token_response()
 
 

@@ -17,7 +17,14 @@ from .endpoints import (
     UserInfoEndpoint,
     create_resource_protector,
 )
-from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, OpenIDCode, RefreshTokenGrant, RequiredS256CodeChallenge
+from .grants import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    OpenIDCode,
+    OpenIDRefresh,
+    RefreshTokenGrant,
+    RequiredS256CodeChallenge,
+)
 from .tokens import save_token
 
 
@@ -89,7 +96,7 @@ def init_oauth(app):
         return
     authorization_server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     authorization_server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
-    authorization_server.register_grant(RefreshTokenGrant)
+    authorization_server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
     authorization_server.register_grant(ClientCredentialsGrant)
     authorization_server.register_endpoint(RevocationEndpoint)
     authorization_server.register_endpoint(IntrospectionEndpoint)

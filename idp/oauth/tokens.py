@@ -2,6 +2,7 @@
 token) are settled by conditional UPDATEs in the database, never by checks in Python."""
 import secrets
 
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
@@ -12,89 +13,90 @@ from ..extensions import db
 from ..models import AuthorizationCode, OAuthClient, Token, TokenFamily
 
 
-def new_family(client, seller=None, auth_time=None):
-    family = TokenFamily(id=secrets.token_hex(16), client_pk=client.id, seller_pk=seller.id if seller else None, auth_time=auth_time)
-    db.session.add(family)
-    return family
-
-
-def store_token(token, family, client, seller):
-    issued = now()
+def _token_row(token, family_id, client, seller, issued):
+    """The row of a new token: digests only, never the token itself."""
     config = current_app.config
-    row = Token(
-        family_id=family.id,
-        client_pk=client.id,
-        seller_pk=seller.id if seller else None,
-        scope=token.get("scope", ""),
-        access_token_hash=digest(token["access_token"]),
-        issued_at=issued,
-        access_expires_at=issued + int(token.get("expires_in", config["ACCESS_TOKEN_TTL"])),
-    )
+    row = {
+        "family_id": family_id,
+        "client_pk": client.id,
+        "seller_pk": seller.id if seller else None,
+        "scope": token.get("scope", ""),
+        "access_token_hash": digest(token["access_token"]),
+        "issued_at": issued,
+        "access_expires_at": issued + int(token.get("expires_in", config["ACCESS_TOKEN_TTL"])),
+    }
     if token.get("refresh_token"):
-        row.refresh_token_hash = digest(token["refresh_token"])
-        row.refresh_expires_at = issued + config["REFRESH_TOKEN_TTL"]
-    db.session.add(row)
+        row["refresh_token_hash"] = digest(token["refresh_token"])
+        row["refresh_expires_at"] = issued + config["REFRESH_TOKEN_TTL"]
     return row
 
 
+def _insert_family(client, seller=None, auth_time=None, issued=None):
+    family_id = secrets.token_hex(16)
+    db.session.execute(
+        db.insert(TokenFamily).values(
+            id=family_id, client_pk=client.id, seller_pk=seller.id if seller else None, auth_time=auth_time, created_at=issued
+        )
+    )
+    return family_id
+
+
 def save_token(token, request):
-    """Authlib's save_token hook: put the new token in the family it descends from."""
-    client, seller = request.client, request.user
-    if getattr(request, "refresh_token", None) is not None:
-        family = request.refresh_token.family
-    elif getattr(request, "authorization_code", None) is not None:
-        code = request.authorization_code
-        code_id = code.id  # read before the commit expires the row, saving a reload
-        family = new_family(client, seller, code.auth_time)
-        db.session.flush()
-        code.family_id = family.id
-        store_token(token, family, client, seller)
-        db.session.commit()
-        # A replay that raced this redemption may have missed the family: look once more.
-        if _code_replayed(code_id):
-            revoke_family(family.id, "code_reuse")
-        return
+    """Authlib's save_token hook. Each grant's writes are one transaction: a crash between
+    spending a code or refresh token and storing what replaces it would leave the client with
+    nothing usable, and its retry would count as reuse."""
+    if request.refresh_token is not None:
+        rotate_refresh_token(request.refresh_token, token, request.client, request.user)
+    elif request.authorization_code is not None:
+        redeem_authorization_code(request.authorization_code, token, request.client, request.user)
     else:
-        family = new_family(client, seller)
-        db.session.flush()
-    store_token(token, family, client, seller)
-    db.session.commit()
+        issued = now()
+        family_id = _insert_family(request.client, issued=issued)
+        db.session.execute(db.insert(Token).values(_token_row(token, family_id, request.client, None, issued)))
+        db.session.commit()
 
 
-def redeem_authorization_code(code, client):
-    """Mark the code redeemed, exactly once. A second redemption revokes what the first issued."""
-    code_hash = digest(code)
+def find_authorization_code(code, client):
+    """The code's row if the client may redeem it now. A code presented again after it was
+    redeemed is a replay: what it issued is revoked."""
+    row = db.session.execute(
+        db.select(AuthorizationCode).options(joinedload(AuthorizationCode.seller)).filter_by(code_hash=digest(code))
+    ).scalar_one_or_none()
+    if row is None or row.client_pk != client.id:
+        return None
+    if row.redeemed_at is not None:
+        refuse_code_replay(row.id)
+        return None
+    if row.expires_at <= now():
+        return None
+    return row
+
+
+def redeem_authorization_code(code, token, client, seller):
+    """Mark the code redeemed and store its token family, in one transaction. The conditional
+    UPDATE lets exactly one of two racing redemptions through; the other is a replay."""
+    issued = now()
+    family_id = _insert_family(client, seller, code.auth_time, issued)
     redeemed = db.session.execute(
         db.update(AuthorizationCode)
-        .where(
-            AuthorizationCode.code_hash == code_hash,
-            AuthorizationCode.client_pk == client.id,
-            AuthorizationCode.redeemed_at.is_(None),
-            AuthorizationCode.expires_at > now(),
-        )
-        .values(redeemed_at=now())
+        .where(AuthorizationCode.id == code.id, AuthorizationCode.redeemed_at.is_(None), AuthorizationCode.expires_at > issued)
+        .values(redeemed_at=issued, family_id=family_id)
     ).rowcount
+    if redeemed != 1:
+        db.session.rollback()
+        refuse_code_replay(code.id)
+        raise InvalidGrantError("Invalid 'code' in request.")
+    db.session.execute(db.insert(Token).values(_token_row(token, family_id, client, seller, issued)))
     db.session.commit()
-    row = db.session.execute(
-        db.select(AuthorizationCode).options(joinedload(AuthorizationCode.seller)).filter_by(code_hash=code_hash)
-    ).scalar_one_or_none()
-    if redeemed == 1:
-        return row
-    if row is not None and row.client_pk == client.id and row.redeemed_at is not None:
-        # Flag the replay first, then read the family: whichever of this and save_token
-        # commits second sees the other's write, so the family is revoked either way.
-        db.session.execute(db.update(AuthorizationCode).where(AuthorizationCode.id == row.id).values(replayed_at=now()))
-        db.session.commit()
-        db.session.refresh(row)
-        if row.family_id:
-            revoke_family(row.family_id, "code_reuse")
-    return None
 
 
-def _code_replayed(code_id):
-    return db.session.execute(
-        db.select(AuthorizationCode.replayed_at).where(AuthorizationCode.id == code_id)
-    ).scalar() is not None
+def refuse_code_replay(code_id):
+    replayed = db.session.execute(
+        db.update(AuthorizationCode).where(AuthorizationCode.id == code_id).values(replayed_at=now()).returning(AuthorizationCode.family_id)
+    ).scalar()
+    db.session.commit()
+    if replayed:
+        revoke_family(replayed, "code_reuse")
 
 
 def find_refresh_token(refresh_token, client):
@@ -113,18 +115,19 @@ def find_refresh_token(refresh_token, client):
     return row
 
 
-def rotate_refresh_token(row):
-    """Mark the refresh token used, exactly once; the loser of a race is reuse too."""
-    won = db.session.execute(
-        db.update(Token)
-        .where(Token.id == row.id, Token.refresh_rotated_at.is_(None))
-        .values(refresh_rotated_at=now())
+def rotate_refresh_token(row, token, client, seller):
+    """Spend the presented refresh token and store its successor, in one transaction. The
+    conditional UPDATE lets one of two racing uses through; the loser is reuse too."""
+    issued = now()
+    spent = db.session.execute(
+        db.update(Token).where(Token.id == row.id, Token.refresh_rotated_at.is_(None)).values(refresh_rotated_at=issued)
     ).rowcount
-    db.session.commit()
-    if won != 1:
+    if spent != 1:
+        db.session.rollback()
         revoke_family(row.family_id, "refresh_token_reuse")
-        return None
-    return row
+        raise InvalidGrantError("Invalid 'refresh_token' in request.")
+    db.session.execute(db.insert(Token).values(_token_row(token, row.family_id, client, seller, issued)))
+    db.session.commit()
 
 
 # Revocations QSM makes on its own, to protect the seller: these go to the seller's Activity page.

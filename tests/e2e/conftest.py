@@ -82,7 +82,7 @@ class LiveQSM:
 def start_qsm(live_servers, tmp_path_factory):  # noqa: F811 (the imported fixture)
     """``start(**config)``: a live QSM whose ISSUER is its own base URL; tables dropped at the end."""
     from idp import create_app
-    from idp.extensions import db, limiter
+    from idp.extensions import db, throttle
 
     started = []
 
@@ -117,7 +117,7 @@ def start_qsm(live_servers, tmp_path_factory):  # noqa: F811 (the imported fixtu
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
-    limiter.reset()
+            throttle.reset()
 
 
 @pytest.fixture(scope="module")

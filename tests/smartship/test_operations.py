@@ -57,10 +57,7 @@ def test_every_response_carries_a_request_id(smartship):
 def test_logs_are_one_json_object_a_line_with_the_request_id(smartship_app):
     record = logging.LogRecord("smartship", logging.INFO, __file__, 1, "request", (), None)
     record.status, record.path = 200, "/orders"
-    with smartship_app.test_request_context("/orders"):
-        from flask import g
-
-        g.request_id = "abc123abc123"
+    with smartship_app.test_request_context("/orders", environ_base={"siteops.request_id": "abc123abc123"}):
         line = JsonFormatter("smartship").format(record)
     entry = json.loads(line)
     assert "\n" not in line

@@ -1,0 +1,100 @@
+"""What one grant writes commits together or not at all, and writes that two requests can race
+on are settled in the database."""
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from idp.extensions import db
+from idp.models import SessionClient
+from tests.conftest import basic_auth, query_of
+
+
+@contextmanager
+def failing(statement_start):
+    """The first statement that starts with ``statement_start`` fails as a lost connection would."""
+
+    def fail(conn, cursor, statement, *args):
+        if statement.startswith(statement_start) and not state["failed"]:
+            state["failed"] = True
+            raise OperationalError(statement, {}, Exception("connection lost"))
+
+    state = {"failed": False}
+    event.listen(db.engine, "before_cursor_execute", fail)
+    try:
+        yield state
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fail)
+
+
+@pytest.fixture
+def grant(seller, auth, client, flow):
+    auth.login()
+    f = flow(trusted=True)
+    return f, basic_auth(f.oauth_client.client_id, f.oauth_client.plain_secret)
+
+
+def exchange_data(f, code):
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+
+
+def test_a_refresh_that_fails_before_its_successor_is_stored_leaves_the_old_token_usable(client, grant):
+    f, headers = grant
+    tokens = f.tokens(scope="openid offline_access")
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    with failing("INSERT INTO tokens") as state:
+        response = client.post("/oauth/token", data=refresh, headers=headers)
+    assert state["failed"] and response.status_code == 503
+    # The spend was rolled back with it: the retry is no reuse, and the grant lives.
+    retry = client.post("/oauth/token", data=refresh, headers=headers)
+    assert retry.status_code == 200, retry.get_json()
+    assert client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": retry.get_json()["refresh_token"]}, headers=headers).status_code == 200
+
+
+def test_a_code_exchange_that_fails_before_its_tokens_are_stored_can_be_retried(client, grant):
+    f, headers = grant
+    code = f.get_code(scope="openid offline_access")
+    with failing("INSERT INTO tokens") as state:
+        response = client.post("/oauth/token", data=exchange_data(f, code), headers=headers)
+    assert state["failed"] and response.status_code == 503
+    retry = client.post("/oauth/token", data=exchange_data(f, code), headers=headers)
+    assert retry.status_code == 200, retry.get_json()
+    # ... and it is still single-use.
+    assert client.post("/oauth/token", data=exchange_data(f, code), headers=headers).status_code == 400
+
+
+def test_a_failed_code_exchange_leaves_no_token_family_behind(client, grant):
+    from idp.models import TokenFamily
+
+    f, headers = grant
+    code = f.get_code(scope="openid")
+    before = db.session.execute(db.select(db.func.count()).select_from(TokenFamily)).scalar()
+    with failing("INSERT INTO tokens"):
+        client.post("/oauth/token", data=exchange_data(f, code), headers=headers)
+    assert db.session.execute(db.select(db.func.count()).select_from(TokenFamily)).scalar() == before
+
+
+def test_two_authorizations_at_once_in_one_session_both_get_a_code(client, grant):
+    """The other request records (session, client) between this one's start and its insert."""
+    f, headers = grant
+    with client.session_transaction() as session:
+        sid = session["sid"]
+
+    def other_request_first(conn, cursor, statement, parameters, *args):
+        if statement.startswith("INSERT INTO session_clients") and not done:
+            done.append(True)
+            with db.engine.connect() as other:
+                other.execute(db.insert(SessionClient).values(sid=sid, client_pk=f.oauth_client.id))
+                other.commit()
+
+    done = []
+    event.listen(db.engine, "before_cursor_execute", other_request_first)
+    try:
+        response = f.authorize(scope="openid")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", other_request_first)
+    assert done and response.status_code == 302, response.get_data(as_text=True)
+    assert "code" in query_of(response.location)
+    rows = db.session.execute(db.select(SessionClient).filter_by(sid=sid)).scalars().all()
+    assert len(rows) == 1
