@@ -39,6 +39,11 @@ def connected_apps(seller):
     return apps
 
 
+def connected_app(seller, client):
+    """The seller's grant to this app, or None when the app has no access to the account."""
+    return next((app for app in connected_apps(seller) if app.client.id == client.id), None)
+
+
 def revoke_app(seller, client):
     """Remove the grant and every token the app holds for this seller, at once."""
     db.session.execute(db.delete(Consent).where(Consent.seller_pk == seller.id, Consent.client_pk == client.id))

@@ -3,8 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..audit import DESCRIPTIONS, recent_events
-from ..developer.forms import ConfirmForm
-from .connected_apps import connected_apps, find_client, revoke_app
+from ..developer.forms import ConfirmActionForm
+from .connected_apps import connected_app, connected_apps, find_client, revoke_app
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -12,15 +12,32 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @bp.get("/connected-apps")
 @login_required
 def apps():
-    return render_template("idp/connected_apps.html", apps=connected_apps(current_user), form=ConfirmForm())
+    return render_template("idp/connected_apps.html", apps=connected_apps(current_user))
+
+
+@bp.get("/connected-apps/<client_id>/revoke")
+@login_required
+def confirm_revoke(client_id):
+    client = find_client(client_id)
+    if client is None:
+        abort(404)
+    app = connected_app(current_user, client)
+    if app is None:
+        # Already revoked (Back after Revoke, a second tab): nothing to confirm.
+        flash(f"{client.name} has no access to your QSM account.", "info")
+        return redirect(url_for("account.apps"))
+    return render_template("idp/revoke_confirm.html", app=app, form=ConfirmActionForm())
 
 
 @bp.post("/connected-apps/<client_id>/revoke")
 @login_required
 def revoke(client_id):
     client = find_client(client_id)
-    if client is None or not ConfirmForm().validate_on_submit():
+    if client is None:
         abort(400)
+    if not ConfirmActionForm().validate_on_submit():
+        # Not sent from the confirmation page: ask there first, revoke nothing.
+        return redirect(url_for("account.confirm_revoke", client_id=client_id), 303)
     revoke_app(current_user, client)
     flash(f"{client.name} no longer has access to your QSM account.", "info")
     return redirect(url_for("account.apps"))

@@ -3,6 +3,7 @@ from ..audit import record
 from ..extensions import db
 from ..models import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
 from ..oauth.clients import ClientError, check_redirect_uri, register_client, rotate_client_secret
+from .one_time_secrets import forget_secrets
 
 
 def apps_of(seller):
@@ -41,6 +42,15 @@ def rotate_secret(seller, client):
     return secret
 
 
+def sellers_with_access(client):
+    """How many sellers the app can act for now: a grant (consent) or a live token family."""
+    consented = db.select(Consent.seller_pk).where(Consent.client_pk == client.id)
+    live = db.select(TokenFamily.seller_pk).where(
+        TokenFamily.client_pk == client.id, TokenFamily.revoked_at.is_(None), TokenFamily.seller_pk.is_not(None)
+    )
+    return db.session.execute(db.select(db.func.count()).select_from(db.union(consented, live).subquery())).scalar_one()
+
+
 def delete_app(seller, client):
     """Delete the app and everything it holds: codes, tokens, grants. One transaction."""
     family_ids = db.select(TokenFamily.id).where(TokenFamily.client_pk == client.id)
@@ -48,6 +58,7 @@ def delete_app(seller, client):
     db.session.execute(db.delete(AuthorizationCode).where(AuthorizationCode.client_pk == client.id))
     db.session.execute(db.delete(TokenFamily).where(TokenFamily.client_pk == client.id))
     db.session.execute(db.delete(Consent).where(Consent.client_pk == client.id))
+    forget_secrets(client)
     name = client.name
     db.session.delete(client)
     db.session.commit()

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, URL
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, URL
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..oauth.claims import SCOPES
@@ -33,6 +33,13 @@ class AppForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField()
+
+
+class ConfirmActionForm(FlaskForm):
+    """The form of a confirmation page (delete an app, revoke an app's access): the action's
+    POST acts only with confirm=yes, which only the confirmation page sends."""
+
+    confirm = HiddenField(default="yes", validators=[InputRequired(), AnyOf(["yes"])])
 
 
 def lines(text):

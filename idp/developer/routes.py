@@ -1,10 +1,11 @@
 """Developer registration: a seller registers apps that ask other sellers' consent."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..oauth.clients import ClientError
-from .apps import app_of, apps_of, delete_app, register_app, rotate_secret
-from .forms import AppForm, ConfirmForm, lines
+from .apps import app_of, apps_of, delete_app, register_app, rotate_secret, sellers_with_access
+from .forms import AppForm, ConfirmActionForm, ConfirmForm, lines
+from .one_time_secrets import hold_secret, take_secret
 
 bp = Blueprint("developer", __name__, url_prefix="/developer")
 
@@ -40,8 +41,12 @@ def new():
             flash(str(error), "error")
             status = 400
         else:
-            # The secret is shown here, once; QSM keeps only its digest.
-            return render_template("idp/developer/secret.html", app=client, secret=secret, created=True)
+            # POST-redirect-GET: a reload of the next page never registers the app again.
+            if secret is None:
+                flash(f"{client.name} is registered. A public app has no client secret: it needs only its client ID, below.", "info")
+                return redirect(url_for("developer.show", client_id=client.client_id), 303)
+            hold_secret(current_user, client, secret, "registered")
+            return redirect(url_for("developer.show_secret", client_id=client.client_id), 303)
     elif request.method == "POST":
         status = 400
     return render_template("idp/developer/new.html", form=form), status
@@ -59,6 +64,25 @@ def show(client_id):
     return render_template("idp/developer/show.html", app=owned_app(client_id), form=ConfirmForm())
 
 
+@bp.get("/apps/<client_id>/secret")
+def show_secret(client_id):
+    """The new secret, shown once: this GET deletes what it shows (a reload finds nothing)."""
+    client = owned_app(client_id)
+    shown = take_secret(current_user, client)
+    if shown is None:
+        if not client.is_public:
+            flash(
+                f"The client secret of {client.name} was shown once and QSM cannot show it again: it keeps only a digest. "
+                "If you did not copy it, rotate the secret and give the new one to your app.",
+                "info",
+            )
+        return redirect(url_for("developer.show", client_id=client_id))
+    response = make_response(render_template("idp/developer/secret.html", app=client, secret=shown.secret, created=shown.reason == "registered"))
+    # Never kept in a cache (Back, Forward), whatever the default for pages becomes.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/apps/<client_id>/rotate-secret")
 def rotate(client_id):
     client = owned_app(client_id)
@@ -69,14 +93,22 @@ def rotate(client_id):
     except ClientError as error:
         flash(str(error), "error")
         return redirect(url_for("developer.show", client_id=client_id))
-    return render_template("idp/developer/secret.html", app=client, secret=secret, created=False)
+    hold_secret(current_user, client, secret, "rotated")
+    return redirect(url_for("developer.show_secret", client_id=client_id), 303)
+
+
+@bp.get("/apps/<client_id>/delete")
+def confirm_delete(client_id):
+    client = owned_app(client_id)
+    return render_template("idp/developer/delete.html", app=client, sellers=sellers_with_access(client), form=ConfirmActionForm())
 
 
 @bp.post("/apps/<client_id>/delete")
 def delete(client_id):
     client = owned_app(client_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    if not ConfirmActionForm().validate_on_submit():
+        # Not sent from the confirmation page: ask there first, delete nothing.
+        return redirect(url_for("developer.confirm_delete", client_id=client_id), 303)
     delete_app(current_user, client)
     flash(f"The app {client.name} was deleted. Every grant and token it held is gone.", "info")
     return redirect(url_for("developer.index"))

@@ -2,6 +2,7 @@ from .audit import AuditEvent
 from .keys import SigningKey
 from .login_session import LoginSession, SessionClient
 from .oauth import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
+from .pending_secret import PendingClientSecret
 from .seller import Order, Seller, SmartInventoryLink
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "LoginSession",
     "OAuthClient",
     "Order",
+    "PendingClientSecret",
     "Seller",
     "SessionClient",
     "SigningKey",

@@ -87,7 +87,20 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     dev_page.get_by_role("button", name="Register app").click()
     expect(dev_page.get_by_text("Copy the client secret now.")).to_be_visible()
     client_id = dev_page.get_by_test_id("client-id").inner_text()
+    # A reload neither registers the app again nor shows the secret again
+    dev_page.reload()
+    expect(dev_page.get_by_text("The client secret of Parcel Pal was shown once")).to_be_visible()
+    expect(dev_page.get_by_test_id("client-secret")).to_have_count(0)
+    # The developer did not copy it: a new secret, and Back to its page after leaving does not show it again
+    dev_page.get_by_role("button", name="Rotate secret").click()
+    expect(dev_page.get_by_role("heading", level=1)).to_have_text("Parcel Pal: new client secret")
     client_secret = dev_page.get_by_test_id("client-secret").inner_text()
+    dev_page.get_by_role("link", name="App details").click()
+    dev_page.go_back()
+    expect(dev_page.get_by_text("The client secret of Parcel Pal was shown once")).to_be_visible()
+    expect(dev_page.get_by_test_id("client-secret")).to_have_count(0)
+    dev_page.get_by_role("link", name="My apps (developers)").click()
+    expect(dev_page.get_by_role("link", name="Parcel Pal", exact=True)).to_have_count(1)
     dev.close()
     start_parcel_pal(parcel_pal, qsm, client_id, client_secret, tmp_path)
 
@@ -116,7 +129,12 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     # Connected apps at QSM: revoke, and Parcel Pal loses access at once
     page.goto(qsm.url("/account/connected-apps"))
     expect(page.get_by_role("heading", name="Parcel Pal")).to_be_visible()
-    page.get_by_role("button", name="Revoke Parcel Pal").click()
+    page.get_by_role("link", name="Revoke Parcel Pal").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke access for Parcel Pal?")
+    page.get_by_role("link", name="Cancel").click()  # Cancel keeps the access
+    expect(page.get_by_role("heading", name="Parcel Pal")).to_be_visible()
+    page.get_by_role("link", name="Revoke Parcel Pal").click()
+    page.get_by_role("button", name="Revoke access for Parcel Pal").click()
     expect(page.get_by_text("Parcel Pal no longer has access to your QSM account.")).to_be_visible()
     page.goto(parcel_pal.url("/orders"))
     expect(page.get_by_text("Access to your QSM account was revoked. Log in again to reconnect.")).to_be_visible()

@@ -100,8 +100,11 @@ def test_revoking_the_app_at_qsm_ends_the_session_with_a_clear_message(qsm, demo
 
     apps = agent.http.get(qsm.url("/account/connected-apps"), timeout=HTTP_TIMEOUT)
     client_id = demo.app.registration.client_id
-    [revoke] = [f for f in parse_forms(apps.text) if f["action"].endswith(f"/connected-apps/{client_id}/revoke")]
-    assert submit(agent.http, apps, revoke).status_code == 302
+    # Revoke is a link to a confirmation page, whose form revokes
+    assert f'href="/account/connected-apps/{client_id}/revoke"' in apps.text
+    confirm = agent.http.get(qsm.url(f"/account/connected-apps/{client_id}/revoke"), timeout=HTTP_TIMEOUT)
+    [revoke] = [f for f in parse_forms(confirm.text) if f["action"].endswith(f"/connected-apps/{client_id}/revoke")]
+    assert submit(agent.http, confirm, revoke).status_code == 302
 
     response = agent.http.get(demo.url("/orders"), timeout=HTTP_TIMEOUT)
     assert response.url == demo.url("/")

@@ -26,8 +26,8 @@ def test_consent_revocation_and_app_events(client, seller, auth, flow):
     auth.login()
     f = flow(name="Parcel Tracker")
     f.tokens()
-    page = client.get("/account/connected-apps").get_data(as_text=True)
-    client.post(f"/account/connected-apps/{f.oauth_client.client_id}/revoke", data={"csrf_token": csrf_token(page)})
+    page = client.get(f"/account/connected-apps/{f.oauth_client.client_id}/revoke").get_data(as_text=True)
+    client.post(f"/account/connected-apps/{f.oauth_client.client_id}/revoke", data={"csrf_token": csrf_token(page), "confirm": "yes"})
     assert "app_access_revoked" in kinds(seller)
     assert "Parcel Tracker" in client.get("/account/activity").get_data(as_text=True)
 
