@@ -1,4 +1,4 @@
-"""WSGI entry points: ``gunicorn wsgi:qsm``, ``wsgi:smartship``, ``wsgi:demo_app``.
+"""WSGI entry points: ``python -m siteops.serve wsgi:qsm``, ``wsgi:smartship``, ``wsgi:demo_app``.
 
 Each site is built on first use only (PEP 562 module ``__getattr__``), so serving one site
 never builds, configures or checks the secrets of another. The environment picks the config.

@@ -1,5 +1,5 @@
-"""Two QSM instances and two SmartShip instances under gunicorn, as docs/deploy.md says to run
-them, sharing one PostgreSQL database per site and one Redis, all on 127.0.0.1.
+"""Two QSM instances and two SmartShip instances under Granian (``python -m siteops.serve``), as
+docs/deploy.md says to run them, sharing one PostgreSQL database per site and one Redis, all on 127.0.0.1.
 
 ::
 
@@ -8,8 +8,8 @@ them, sharing one PostgreSQL database per site and one Redis, all on 127.0.0.1.
                      SmartShip ──▶ qsm_lb (the issuer)
 
 The proxies (tests/scale/proxy.py) let a test cut PostgreSQL or Redis away from every instance
-at once. Each gunicorn runs in its own process group, so teardown (and the SIGKILL test) can
-kill the master and its workers together.
+at once. Each instance runs in its own process group, so teardown (and the SIGKILL test) can
+kill the main process and its workers together.
 """
 import json
 import os
@@ -27,14 +27,13 @@ import requests
 from .proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 START_TIMEOUT = 60
 STOP_TIMEOUT = 10
 HTTP_TIMEOUT = 10
 PLATFORM_ID = "qoo10-sg"
 SMARTSHIP_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
 # Variables that must not leak from the developer's shell into the instances.
-FOREIGN_PREFIXES = ("QSM_", "SMARTSHIP_", "DEMO_APP_", "GUNICORN_", "FORWARDED_ALLOW_IPS", "WEB_CONCURRENCY", "FLASK_")
+FOREIGN_PREFIXES = ("QSM_", "SMARTSHIP_", "DEMO_APP_", "SERVE_", "GRANIAN_", "FLASK_")
 
 
 def free_port():
@@ -62,7 +61,7 @@ def base_environment():
 
 
 class Instance:
-    """One ``gunicorn -c deploy/gunicorn.conf.py wsgi:<site>`` on its own port."""
+    """One ``python -m siteops.serve wsgi:<site>`` on its own port."""
 
     def __init__(self, name, site, env, log_dir, workers=2, threads=4):
         self.name = name
@@ -71,10 +70,10 @@ class Instance:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **env,
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": str(workers),
-            "GUNICORN_THREADS": str(threads),
-            "GUNICORN_GRACEFUL_TIMEOUT": "5",
+            "SERVE_BIND": f"127.0.0.1:{self.port}",
+            "SERVE_WORKERS": str(workers),
+            "SERVE_THREADS": str(threads),
+            "SERVE_GRACEFUL_TIMEOUT": "5",
         }
         self.log_path = Path(log_dir) / f"{name}.log"
         self.process = None
@@ -82,13 +81,13 @@ class Instance:
     def start(self):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), f"wsgi:{self.site}"],
+            [sys.executable, "-m", "siteops.serve", f"wsgi:{self.site}"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: killpg reaches master and workers
+            start_new_session=True,  # its own process group: killpg reaches main process and workers
         )
         return self
 
@@ -106,7 +105,7 @@ class Instance:
         raise RuntimeError(f"{self.name} did not answer /healthz within {timeout}s:\n{self.log_tail()}")
 
     def pids(self):
-        """The live master and workers (everything alive in the process group)."""
+        """The live main process and workers (everything alive in the process group)."""
         pgid = self.process.pid
         found = []
         for entry in Path("/proc").iterdir():
@@ -129,7 +128,7 @@ class Instance:
             time.sleep(0.05)
 
     def kill(self):
-        """SIGKILL the master and every worker at once: no graceful anything."""
+        """SIGKILL the main process and every worker at once: no graceful anything."""
         if self.process is None or self.process.poll() is not None:
             return
         try:
@@ -140,9 +139,10 @@ class Instance:
         self.wait_gone()
 
     def terminate(self):
+        """SIGTERM to the main process, as docs/deploy.md says: it stops the workers gracefully."""
         if self.process is not None and self.process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.kill(self.process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
 
@@ -151,14 +151,14 @@ class Instance:
             return
         if self.process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.kill(self.process.pid, signal.SIGTERM)
                 self.process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(STOP_TIMEOUT)
             except ProcessLookupError:
                 pass
-        # Workers that outlived their master (they should not) go too.
+        # Workers that outlived the main process (they should not) go too.
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -176,7 +176,7 @@ class Instance:
             return ""
 
     def log_records(self):
-        """The JSON lines this instance logged (its own and gunicorn's)."""
+        """The JSON lines this instance logged (its own and Granian's)."""
         records = []
         for line in self.log_path.read_text(errors="replace").splitlines():
             try:
@@ -281,9 +281,9 @@ class Cluster:
             "QSM_BCRYPT_ROUNDS": "4",
             "QSM_SMARTSHIP_SIGNUP_URL": f"{self.smartship_url}/linked-signup/start?platform={PLATFORM_ID}",
             "QSM_SMARTSHIP_LOGIN_URL": f"{self.smartship_url}/login/qsm?platform={PLATFORM_ID}",
-            # Client addresses from a balancer's PROXY protocol line (docs/deploy.md); requests
-            # without one (the tests' own) are served as usual.
-            "GUNICORN_PROXY_PROTOCOL": "v1",
+            # Client addresses from the X-Forwarded-For of one balancer in front (docs/deploy.md);
+            # requests without one (the tests' own) keep the peer's address.
+            "QSM_TRUSTED_PROXY_HOPS": "1",
         }
 
     def smartship_environment(self):

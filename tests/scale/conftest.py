@@ -1,5 +1,5 @@
-"""The multi-instance suite: two QSM and two SmartShip gunicorn instances sharing PostgreSQL
-and Redis (see cluster.py for the picture).
+"""The multi-instance suite: two QSM and two SmartShip instances (``python -m siteops.serve``)
+sharing PostgreSQL and Redis (see cluster.py for the picture).
 
 Services: PostgreSQL at QSM_SCALE_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres,
 a maintenance database where the suite may CREATE DATABASE) and Redis at QSM_SCALE_REDIS_URL
