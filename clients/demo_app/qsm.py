@@ -15,6 +15,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, url_for
 from joserfc.errors import JoseError
 
+from relying_party import authorization_response
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
 
 UNREACHABLE = "QSM cannot be reached right now. Please try again in a moment."
@@ -73,16 +74,6 @@ def authorization_redirect():
         raise QSMUnavailable(UNREACHABLE) from error
 
 
-def check_response_issuer(args, server_metadata):
-    """RFC 9207: the response must come from the issuer we sent the seller to, and must say so
-    when QSM advertises that it always does."""
-    if "iss" in args:
-        if args["iss"] != issuer():
-            raise QSMRefused("The response came from an unexpected issuer.")
-    elif server_metadata.get("authorization_response_iss_parameter_supported"):
-        raise QSMRefused("QSM's response did not say who sent it.")
-
-
 def check_error_response(args):
     error = args.get("error")
     if not error:
@@ -98,7 +89,7 @@ def finish_authorization(args):
     Returns (token, claims); claims merge UserInfo and the validated ID token.
     """
     server_metadata = metadata()
-    check_response_issuer(args, server_metadata)
+    authorization_response.check_response_issuer(args, issuer(), server_metadata)
     check_error_response(args)
     client = _client()
     try:

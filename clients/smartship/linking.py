@@ -30,6 +30,13 @@ class AlreadyLinked(LinkingError):
         self.account = account
 
 
+class SignupUsedUp(LinkingError):
+    """The pending sign-up is gone (finished in another window, or expired) and no link came of it."""
+
+    def __init__(self):
+        super().__init__("This sign-up was already finished or has expired. Please start again from QSM.")
+
+
 def _digest(handle):
     return hashlib.sha256(handle.encode()).hexdigest()
 
@@ -125,29 +132,56 @@ def create_linked_account(pending, login_id, agreed):
         marketing_opt_in="marketing" in agreed,
     )
     account.address = _address_from_claims(claims)
+    seller = _use_up(pending)
     db.session.add_all([account, FulfillmentApplication(account=account)])
     _attach_link(account, pending)
-    _commit_link(pending, LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."))
+    _commit_link(seller, LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."))
     return account
 
 
+def _use_up(pending):
+    """Spend the pending sign-up with one conditional DELETE, the first write of the transaction
+    that links; returns the seller (platform, sub). Of two Done clicks at once (a double click,
+    two tabs) only one deletes the row: the database holds the other until the first commits,
+    and it then finds nothing to delete, writes nothing, and is told about the first one's link."""
+    seller = (pending.platform, pending.sub)
+    with db.session.no_autoflush:  # nothing of this transaction is written before it
+        spent = db.session.execute(
+            db.delete(PendingSignup).where(PendingSignup.id == pending.id).execution_options(synchronize_session=False)
+        ).rowcount
+    if spent != 1:
+        db.session.rollback()
+        _raise_for_finished(seller)
+    # Its row is gone: keep what was read, never load it again (it would be ObjectDeletedError).
+    db.session.expunge(pending)
+    return seller
+
+
+def _raise_for_finished(seller):
+    """After a rollback: the window that won made this seller's link (AlreadyLinked), or nothing did."""
+    existing = find_link(*seller)
+    if existing is not None:
+        raise AlreadyLinked(existing.account) from None
+    raise SignupUsedUp() from None
+
+
 def _attach_link(account, pending):
-    """The link to the QSM seller, with the tokens QSM issued; the pending sign-up is used up."""
+    """The link to the QSM seller, with the tokens QSM issued (the pending sign-up is already used up)."""
     claims = pending.claims
     link = QsmLink(account=account, platform=pending.platform, sub=pending.sub, seller_id=claims.get("seller_id"), shop_name=claims.get("shop_name"))
     db.session.add(link)
     store_tokens(link, token_vault.decrypt_json(pending.token_encrypted))
-    db.session.delete(pending)
     return link
 
 
-def _commit_link(pending, conflict):
-    """Commit; when a unique constraint refuses it (another window finished first), say why."""
+def _commit_link(seller, conflict):
+    """Commit; when a unique constraint refuses it (another window finished first), say why.
+    ``seller`` is (platform, sub), as _use_up read it."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = find_link(pending.platform, pending.sub)
+        existing = find_link(*seller)
         if existing is not None:
             raise AlreadyLinked(existing.account) from None
         raise conflict from None
@@ -203,6 +237,7 @@ def link_existing_account(pending, account, password, agreed):
         raise LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller.")
     now = utcnow()
     has_application = db.session.execute(db.select(FulfillmentApplication.id).filter_by(account_id=account.id)).first()
+    seller = _use_up(pending)
     _attach_link(account, pending)
     account.terms_agreed_at = account.terms_agreed_at or now
     account.privacy_agreed_at = account.privacy_agreed_at or now
@@ -210,5 +245,5 @@ def link_existing_account(pending, account, password, agreed):
     account.marketing_opt_in = account.marketing_opt_in or "marketing" in agreed
     if not has_application:
         db.session.add(FulfillmentApplication(account=account))
-    _commit_link(pending, LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller."))
+    _commit_link(seller, LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller."))
     return account

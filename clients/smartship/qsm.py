@@ -15,7 +15,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, url_for
 from joserfc.errors import JoseError
 
-from relying_party import logout_tokens
+from relying_party import authorization_response, logout_tokens
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
 
 
@@ -92,15 +92,14 @@ def finish_authorization(platform_id, args):
     Returns (token, claims); claims merge the validated ID token and UserInfo.
     """
     platform = get_platform(platform_id)
+    # RFC 9207, before anything else (an error response too): the response must come from the
+    # issuer we sent the seller to, and must name it when QSM's discovery says it always does.
+    authorization_response.check_response_issuer(args, platform["issuer"], metadata(platform_id))
     if args.get("error"):
         if args["error"] == "access_denied":
             raise QSMRefused("Access was not granted at QSM.")
         raise QSMRefused(f"QSM refused the request ({args['error']}).")
-    # RFC 9207: the response must come from the issuer we sent the seller to.
-    if args.get("iss") and args["iss"] != platform["issuer"]:
-        raise QSMRefused("The response came from an unexpected issuer.")
     client = _client(platform_id)
-    metadata(platform_id)
     try:
         token = client.authorize_access_token()
         if "id_token" not in token:

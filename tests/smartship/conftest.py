@@ -50,6 +50,8 @@ class FakeQSM:
         self.sign_with_other_key = False
         self.token_timeout = False
         self.discovery_down = False
+        # QSM's discovery promises RFC 9207's iss in every authorization response.
+        self.promises_iss = True
         self.api_status = None
         self._register()
 
@@ -75,6 +77,7 @@ class FakeQSM:
             "end_session_endpoint": f"{self.issuer}/oauth/logout",
             "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": self.promises_iss,
         })
 
     def _bearer_ok(self, request):

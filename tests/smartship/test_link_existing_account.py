@@ -110,12 +110,65 @@ def test_an_account_linked_to_another_seller_cannot_be_linked(signup, make_accou
     assert len(links()) == 1
 
 
-def test_an_account_without_a_password_points_to_password_reset(signup, make_account):
-    account = make_account("no-pass", "seller@example.com")
-    account.password_hash = None
-    db.session.commit()
-    response = link(signup, existing_account="no-pass", password="anything-at-all")
-    assert response.status_code == 400 and "Password Reset" in response.get_data(as_text=True)
+NO_PASSWORD_YET = "This SmartShip account has no password yet. Use Password Reset to set one, then finish linking."
+GENERIC = "The login ID or password is not correct."
+
+
+def passwordless_account(login_id, email):
+    from clients.smartship.accounts import create_account
+
+    return create_account(login_id, email, password=None, email_confirmed=True)
+
+
+@pytest.mark.parametrize("typed", [False, True], ids=["chosen", "typed"])
+def test_the_sellers_own_listed_account_without_a_password_points_to_password_reset(signup, typed):
+    passwordless_account("no-pass", "seller@example.com")
+    chosen = {"existing_account": "other", "typed_login": "no-pass"} if typed else {"existing_account": "no-pass"}
+    response = link(signup, password="anything-at-all", **chosen)
+    assert response.status_code == 400 and NO_PASSWORD_YET in response.get_data(as_text=True)
+    assert links() == []
+
+
+def test_a_typed_login_id_of_an_account_without_a_password_gets_the_generic_message(signup):
+    passwordless_account("no-pass", "someone-else@example.com")
+    page = signup.signup_page()
+    answers = [
+        link(signup, page=page, existing_account="other", typed_login=typed, password="anything-at-all")
+        for typed in ("no-pass", "someone-else@example.com", "nobody-at-all")
+    ]
+    # An account without a password, found by login ID or by email, reads like an unknown one.
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    for answer in answers:
+        html = answer.get_data(as_text=True)
+        assert GENERIC in html and "no password yet" not in html
+    assert links() == []
+
+
+def test_typed_login_ids_of_an_account_without_a_password_are_throttled(signup):
+    passwordless_account("no-pass", "someone-else@example.com")
+    page = signup.signup_page()
+    for _ in range(5):  # LOGIN_LIMIT_PER_ACCOUNT: 5 per 15 minutes
+        assert link(signup, page=page, existing_account="other", typed_login="no-pass", password="guess").status_code == 400
+    blocked = link(signup, page=page, existing_account="other", typed_login="no-pass", password="guess")
+    assert blocked.status_code == 429 and "try again in 15 minutes" in blocked.get_data(as_text=True)
+
+
+def test_probing_many_accounts_without_a_password_is_throttled_by_address(signup):
+    for n in range(21):
+        passwordless_account(f"no-pass-{n}", f"someone-{n}@example.com")
+    page = signup.signup_page()
+    for n in range(20):  # LOGIN_LIMIT_PER_ADDRESS: 20 per 15 minutes, whichever account is typed
+        assert link(signup, page=page, existing_account="other", typed_login=f"no-pass-{n}", password="guess").status_code == 400
+    blocked = link(signup, page=page, existing_account="other", typed_login="no-pass-20", password="guess")
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+
+
+def test_the_own_listed_account_without_a_password_counts_as_a_failed_attempt(signup):
+    passwordless_account("no-pass", "seller@example.com")
+    page = signup.signup_page()
+    for _ in range(5):
+        assert link(signup, page=page, existing_account="no-pass", password="guess").status_code == 400
+    assert link(signup, page=page, existing_account="no-pass", password="guess").status_code == 429
 
 
 def test_password_reset_goes_to_the_chosen_accounts_own_address_and_linking_resumes(signup, make_account, outbox, smartship):

@@ -132,9 +132,29 @@ def test_denied_at_qsm_is_a_clear_page(signup):
     assert response.status_code == 400 and "not granted" in response.get_data(as_text=True)
 
 
-def test_a_response_naming_another_issuer_is_refused(signup):
-    response = signup.callback(iss="http://other-qsm.test")
-    assert response.status_code == 400 and "unexpected issuer" in response.get_data(as_text=True)
+@pytest.mark.parametrize(
+    "iss, message",
+    [(None, "did not say who sent it"), ("http://other-qsm.test", "unexpected issuer"), ("", "unexpected issuer")],
+    ids=["missing", "another-issuer", "empty"],
+)
+@pytest.mark.parametrize("answer", [{}, {"code": None, "error": "access_denied"}], ids=["code", "error"])
+def test_a_response_without_qsms_iss_is_refused_before_the_code_is_spent(signup, fake_qsm, iss, message, answer):
+    # QSM's discovery promises iss (RFC 9207 2.4): a response without it, or naming another
+    # issuer, may be a mix-up, and is refused before anything else, error responses too.
+    response = signup.callback(iss=iss, **answer)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and "Start over" in html and "No SmartShip account was created or changed." in html
+    assert fake_qsm.issued == 0, "the code was sent to the token endpoint"
+    assert accounts() == [] and db.session.execute(db.select(PendingSignup)).first() is None
+    assert signup.client.get("/linked-signup").status_code == 400
+
+
+def test_a_response_without_iss_is_accepted_from_a_qsm_that_does_not_promise_it(signup, fake_qsm):
+    fake_qsm.promises_iss = False
+    response = signup.callback(iss=None)
+    assert response.status_code == 302 and response.location.endswith("/linked-signup")
+    assert signup.callback(iss="http://other-qsm.test").status_code == 400
 
 
 def test_a_forged_or_replayed_state_is_refused(signup):

@@ -78,7 +78,7 @@ def test_an_id_token_from_another_platforms_issuer_is_refused(two_platform_smart
         params = query_of(two_platform_smartship.get("/linked-signup/start?platform=qoo10-global").location)
         global_qsm.nonce = params["nonce"]
         global_qsm.id_token_overrides["iss"] = "http://qsm.test"  # a token minted for the other platform
-        response = two_platform_smartship.get("/auth/callback/qoo10-global", query_string={"code": "c", "state": params["state"]})
+        response = two_platform_smartship.get("/auth/callback/qoo10-global", query_string={"code": "c", "state": params["state"], "iss": "http://global.test"})
     assert response.status_code == 400 and "could not be validated" in response.get_data(as_text=True)
     assert db.session.execute(db.select(Account)).first() is None
 
@@ -93,5 +93,5 @@ def test_the_state_of_one_platform_does_not_complete_another(two_platform_smarts
         FakeQSM(mock, "http://qsm.test")
         FakeQSM(mock, "http://global.test")
         params = query_of(two_platform_smartship.get("/linked-signup/start?platform=qoo10-sg").location)
-        response = two_platform_smartship.get("/auth/callback/qoo10-global", query_string={"code": "c", "state": params["state"]})
-    assert response.status_code == 400
+        response = two_platform_smartship.get("/auth/callback/qoo10-global", query_string={"code": "c", "state": params["state"], "iss": "http://global.test"})
+    assert response.status_code == 400 and "expired or was already used" in response.get_data(as_text=True)

@@ -13,6 +13,7 @@ from ..linking import (
     LinkingError,
     LoginIdTaken,
     NoPasswordYet,
+    SignupUsedUp,
     WrongPassword,
     create_linked_account,
     find_link,
@@ -77,8 +78,7 @@ def callback(platform_id):
 def form():
     pending = load_pending_signup(session.get("pending_signup"))
     if pending is None:
-        return render_template("smartship/signup_expired.html", start_url=url_for("signup.start")), 400
-    claims = pending.claims
+        return signup_expired()
     candidates = linkable_accounts(pending)
     form = LinkedSignupForm()
     if request.method == "GET":
@@ -96,11 +96,18 @@ def form():
     return page.render()
 
 
+def signup_expired():
+    return render_template("smartship/signup_expired.html", start_url=url_for("signup.start")), 400
+
+
 class SignupPage:
     """The linked sign-up page and what its Done and Password Reset buttons do."""
 
     def __init__(self, pending, form, candidates):
         self.pending = pending
+        # Read once: when another window finishes first, this request's transaction is rolled
+        # back and the pending sign-up is gone from the database.
+        self.platform = pending.platform
         self.form = form
         self.candidates = candidates
         self.claims = pending.claims
@@ -113,7 +120,7 @@ class SignupPage:
             "smartship/linked_signup.html",
             form=self.form,
             claims=self.claims,
-            platform=qsm.get_platform(self.pending.platform),
+            platform=qsm.get_platform(self.platform),
             needs_login_id=self.needs_login_id,
             candidates=self.candidates,
         ), self.status
@@ -123,9 +130,13 @@ class SignupPage:
         self.status = status
         return self.render()
 
+    def sign_in_through_link(self, account):
+        sign_in_from_qsm(account, self.platform, self.claims, self.id_token)
+        return redirect(url_for("orders.index"))
+
     def finish(self, account, message):
-        sign_in_from_qsm(account, self.pending.platform, self.claims, self.id_token)
-        link = next(link for link in account.links if link.platform == self.pending.platform)
+        sign_in_from_qsm(account, self.platform, self.claims, self.id_token)
+        link = next(link for link in account.links if link.platform == self.platform)
         for problem in complete_service_setup(link):
             flash(f"Setup with QSM will be retried: {problem}", "warning")
         flash(message, "info")
@@ -136,8 +147,10 @@ class SignupPage:
         try:
             account = create_linked_account(self.pending, login_id, self.form.agreed())
         except AlreadyLinked as linked:
-            sign_in_from_qsm(linked.account, self.pending.platform, self.claims, self.id_token)
-            return redirect(url_for("orders.index"))
+            # Another window (or a double click) linked this seller first: sign in to that account.
+            return self.sign_in_through_link(linked.account)
+        except SignupUsedUp:
+            return signup_expired()
         except LoginIdTaken as error:
             self.needs_login_id = True
             return self.fail(str(error), 409)
@@ -155,6 +168,11 @@ class SignupPage:
         if reason == "ambiguous":
             return None, "Several SmartShip accounts use this email address. Please enter the login ID instead."
         return account, None
+
+    def is_listed(self, account):
+        """One of the seller's own accounts this page lists (its confirmed email is the one QSM
+        verified), however it was chosen: the page already names it, so it may be told more."""
+        return account is not None and any(candidate.id == account.id for candidate in self.candidates)
 
     def link_existing(self):
         account, problem = self.chosen_account()
@@ -174,10 +192,16 @@ class SignupPage:
         try:
             account = link_existing_account(self.pending, account, self.form.password.data or "", self.form.agreed())
         except AlreadyLinked as linked:
-            sign_in_from_qsm(linked.account, self.pending.platform, self.claims, self.id_token)
-            return redirect(url_for("orders.index"))
+            # Another window (or a double click) linked this seller first: sign in to that account.
+            return self.sign_in_through_link(linked.account)
+        except SignupUsedUp:
+            return signup_expired()
         except NoPasswordYet as error:
-            return self.fail(str(error), 400)
+            # A failed attempt like a wrong password. Only the seller's own listed account hears
+            # why (and that Password Reset helps); for a typed login ID the answer would tell
+            # anyone whether that account exists and has no password.
+            throttle.record_failure("link", throttle_key)
+            return self.fail(str(error) if self.is_listed(account) else WRONG_PASSWORD, 400)
         except LinkedToAnotherSeller as error:
             return self.fail(str(error), 409)
         except WrongPassword:
