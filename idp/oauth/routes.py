@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from .. import audit
 from ..clock import now
-from ..extensions import csrf, db
+from ..extensions import csrf, db, without_transaction
 from .claims import describe_scopes
 from .consent import record_consent, scopes_to_ask, touch_consent
 from .server import authorization_server
@@ -165,6 +165,7 @@ def token():
 @bp.route("/oauth/userinfo", methods=["GET", "POST"])
 @csrf.exempt
 def userinfo():
+    without_transaction()
     return authorization_server.create_endpoint_response("userinfo")
 
 
@@ -177,6 +178,7 @@ def revoke():
 @bp.post("/oauth/introspect")
 @csrf.exempt
 def introspect():
+    without_transaction()
     return authorization_server.create_endpoint_response("introspection")
 
 

@@ -98,3 +98,27 @@ def test_two_authorizations_at_once_in_one_session_both_get_a_code(client, grant
     assert "code" in query_of(response.location)
     rows = db.session.execute(db.select(SessionClient).filter_by(sid=sid)).scalars().all()
     assert len(rows) == 1
+
+
+def test_userinfo_and_introspection_read_outside_a_transaction(app, client, grant):
+    """As in production, where no test holds the session open: the reads of these endpoints run
+    in autocommit, so no BEGIN/ROLLBACK round trips (and no rollback drops prepared statements)."""
+    f, headers = grant
+    tokens = f.tokens(scope="openid offline_access")
+    db.session.commit()
+    db.session.remove()  # the request starts with a fresh session, as in production
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        dbapi = conn.connection.dbapi_connection
+        autocommit = dbapi.autocommit if conn.dialect.name == "postgresql" else dbapi.isolation_level is None
+        seen.append((statement.split()[0], autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
+        db.session.remove()
+        assert client.post("/oauth/introspect", data={"token": tokens["access_token"]}, headers=headers).get_json()["active"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert seen and all(autocommit is True for _, autocommit in seen), seen
