@@ -53,8 +53,7 @@ def sellers_with_access(client):
 
 def delete_app(seller, client):
     """Delete the app and everything it holds: codes, tokens, grants. One transaction."""
-    family_ids = db.select(TokenFamily.id).where(TokenFamily.client_pk == client.id)
-    db.session.execute(db.delete(Token).where(Token.family_id.in_(family_ids)))
+    db.session.execute(db.delete(Token).where(Token.client_pk == client.id))
     db.session.execute(db.delete(AuthorizationCode).where(AuthorizationCode.client_pk == client.id))
     db.session.execute(db.delete(TokenFamily).where(TokenFamily.client_pk == client.id))
     db.session.execute(db.delete(Consent).where(Consent.client_pk == client.id))

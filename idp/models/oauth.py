@@ -152,7 +152,8 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
 
 
 class TokenFamily(db.Model):
-    """Every token descended from one grant (one code, or one client_credentials request)."""
+    """Every token descended from one seller's grant (one authorization code): a refresh token
+    reused anywhere in it revokes them all."""
 
     __tablename__ = "token_families"
 
@@ -169,7 +170,8 @@ class Token(TokenMixin, db.Model):
     __tablename__ = "tokens"
 
     id = db.Column(db.Integer, primary_key=True)
-    family_id = db.Column(db.String(32), db.ForeignKey("token_families.id", ondelete="CASCADE"), nullable=False, index=True)
+    # None for a client's own token (client_credentials): no refresh token descends from it.
+    family_id = db.Column(db.String(32), db.ForeignKey("token_families.id", ondelete="CASCADE"), index=True)
     client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False)
     seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"))
     scope = db.Column(db.Text, nullable=False, default="")
@@ -182,7 +184,7 @@ class Token(TokenMixin, db.Model):
     # Set when this refresh token was exchanged for a new one; a second use is reuse.
     refresh_rotated_at = db.Column(db.Integer)
 
-    family = db.relationship("TokenFamily", lazy="joined", innerjoin=True)
+    family = db.relationship("TokenFamily", lazy="joined")
     client = db.relationship("OAuthClient", lazy="joined", innerjoin=True)
     seller = db.relationship("Seller", lazy="joined")
 
@@ -200,7 +202,7 @@ class Token(TokenMixin, db.Model):
         return self.access_expires_at <= now()
 
     def is_revoked(self):
-        return self.access_revoked_at is not None or self.family.revoked_at is not None
+        return self.access_revoked_at is not None or (self.family is not None and self.family.revoked_at is not None)
 
     def is_refresh_usable(self):
         return (

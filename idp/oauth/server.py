@@ -28,10 +28,14 @@ from .grants import (
 from .tokens import save_token
 
 
+# Built once: the statement of every token, introspection and revocation request.
+CLIENT_BY_ID = db.select(OAuthClient).where(OAuthClient.client_id == db.bindparam("client_id"))
+
+
 def query_client(client_id):
     if not client_id or len(client_id) > 64 or "\x00" in client_id:
         return None
-    return db.session.execute(db.select(OAuthClient).filter_by(client_id=client_id)).scalar_one_or_none()
+    return db.session.execute(CLIENT_BY_ID, {"client_id": client_id}).scalar_one_or_none()
 
 
 def authenticate_client_secret_basic(query_client, request):

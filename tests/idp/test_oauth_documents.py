@@ -71,18 +71,31 @@ def test_a_rotation_in_this_process_is_published_at_once_with_a_new_etag(client)
     assert client.get("/oauth/jwks", headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
 
 
-def test_each_document_request_is_logged_as_one_json_line(caplog):
+def test_each_document_request_is_logged_as_one_json_line():
     from idp import create_app
 
-    app = create_app("testing", test_config={"LOG_REQUESTS": True})
-    with app.app_context():
-        from idp.extensions import db
+    class Records(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.records = []
 
-        db.create_all()
-        with caplog.at_level(logging.INFO, logger=app.logger.name):
+        def emit(self, record):
+            self.records.append(record)
+
+    app = create_app("testing", test_config={"LOG_REQUESTS": True})
+    records = Records()
+    app.logger.addHandler(records)
+    app.logger.setLevel(logging.INFO)
+    try:
+        with app.app_context():
+            from idp.extensions import db
+
+            db.create_all()
             response = app.test_client().get("/oauth/jwks", headers={"X-Request-ID": "lb-request-0001"})
-        db.drop_all()
+            db.drop_all()
+    finally:
+        app.logger.removeHandler(records)
     assert response.headers["X-Request-ID"] == "lb-request-0001"
-    lines = [r for r in caplog.records if r.getMessage() == "request"]
+    lines = [r for r in records.records if r.getMessage() == "request"]
     assert len(lines) == 1
     assert (lines[0].path, lines[0].status, lines[0].request_id) == ("/oauth/jwks", 200, "lb-request-0001")

@@ -54,13 +54,13 @@ def test_refresh_is_four_statements(client, issued):
     assert len(seen) == 4, seen
 
 
-def test_client_credentials_is_three_statements(client, make_client):
+def test_client_credentials_is_two_statements(client, make_client):
     machine = make_client(redirect_uris=[], scope="qsm.orders.read", grant_types=("client_credentials",))
     headers = basic_auth(machine.client_id, machine.plain_secret)
     with statements() as seen:
         response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=headers)
     assert response.status_code == 200
-    assert len(seen) == 3, seen  # the client; then one transaction: the family, the token
+    assert len(seen) == 2, seen  # the client, the token (one row, in no family)
 
 
 def test_userinfo_is_one_query(client, issued):

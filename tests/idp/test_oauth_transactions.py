@@ -122,3 +122,32 @@ def test_userinfo_and_introspection_read_outside_a_transaction(app, client, gran
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert seen and all(autocommit is True for _, autocommit in seen), seen
+
+
+def test_a_client_token_is_one_row_written_outside_a_transaction(app, client, make_client):
+    from idp.models import Token
+
+    machine = make_client(redirect_uris=[], scope="qsm.orders.read", grant_types=("client_credentials",))
+    headers = basic_auth(machine.client_id, machine.plain_secret)
+    machine_pk = machine.id
+    db.session.commit()
+    db.session.remove()
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        dbapi = conn.connection.dbapi_connection
+        seen.append((statement.split()[0], dbapi.autocommit if conn.dialect.name == "postgresql" else dbapi.isolation_level is None))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert seen == [("SELECT", True), ("INSERT", True)], seen
+    row = db.session.execute(db.select(Token).filter_by(client_pk=machine_pk)).scalar_one()
+    assert row.family_id is None and not row.is_revoked()
+    # Revoked, it is dead at once.
+    token = response.get_json()["access_token"]
+    assert client.post("/oauth/revoke", data={"token": token}, headers=headers).status_code == 200
+    assert client.post("/oauth/introspect", data={"token": token}, headers=headers).get_json() == {"active": False}

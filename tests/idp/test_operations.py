@@ -1,6 +1,12 @@
-"""QSM in production: health checks, request IDs, and a clear 503 when a dependency is down."""
+"""QSM in production: health checks, request IDs, a clear 503 when a dependency is down, and
+bounded waits when one freezes."""
+import socket
+import threading
+import time
+
 import pytest
 
+from config import database_engine_options
 from idp import create_app
 
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=1"
@@ -60,3 +66,108 @@ def test_login_with_redis_down_is_a_503_page_not_a_500():
 
 def test_request_id_header(client):
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+# --- bounded: a dependency that freezes (accepts connections, answers nothing) ---------------
+
+
+@pytest.fixture
+def black_hole():
+    """A port whose connections the kernel accepts and nobody ever reads: a frozen server."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def readiness_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("readyz-")]
+
+
+@pytest.fixture
+def no_readiness_threads_left():
+    yield
+    for thread in readiness_threads():
+        thread.join(5)  # each check ends by itself, within its dependency's own timeouts
+    assert not readiness_threads()
+
+
+def timed_get(client, path):
+    started = time.monotonic()
+    response = client.get(path)
+    return response, time.monotonic() - started
+
+
+def test_readyz_names_a_frozen_redis_within_its_timeout(black_hole, no_readiness_threads_left):
+    app = create_app("testing", test_config={"RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{black_hole}/0", "READYZ_TIMEOUT": 0.5})
+    response, seconds = timed_get(app.test_client(), "/readyz")
+    assert response.status_code == 503 and seconds < 1.5
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "timeout"}
+
+
+def test_readyz_names_a_frozen_database_and_checks_it_once_at_a_time(black_hole, no_readiness_threads_left):
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{black_hole}/qsm"
+    # The engine options production would build for that URL (config.py), bounds included.
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": database_engine_options(url, "QSM"), "READYZ_TIMEOUT": 0.5}
+    app = create_app("testing", test_config=settings)
+    client = app.test_client()
+    for _ in range(3):  # a balancer asking again while the first check still waits
+        response, seconds = timed_get(client, "/readyz")
+        assert response.status_code == 503 and seconds < 1.5
+        assert response.get_json() == {"status": "unavailable", "checks": {"database": "timeout"}}
+    assert len(readiness_threads()) == 1, "one check of the frozen database at a time, not one per /readyz"
+
+
+def test_engine_options_bound_postgres_and_leave_sqlite_alone():
+    assert database_engine_options("sqlite://", "QSM") == {"pool_pre_ping": True}
+    assert database_engine_options("sqlite:///instance/qsm.db", "QSM") == {"pool_pre_ping": True}
+    options = database_engine_options("postgresql+psycopg://qsm@db.internal/qsm", "QSM")
+    assert options["pool_pre_ping"] is True and options["pool_timeout"] == 1
+    assert options["connect_args"] == {
+        "connect_timeout": 2,
+        "options": "-c statement_timeout=1500 -c lock_timeout=1000 -c idle_in_transaction_session_timeout=30000",
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+        "tcp_user_timeout": 2000,
+    }
+    assert options["module"].response_timeout == 2.0  # the statement timeout, and half a second
+
+
+def test_engine_options_take_the_url_and_the_settings_into_account(monkeypatch):
+    url = "postgresql+psycopg://qsm@db.internal/qsm?connect_timeout=5&options=-c%20work_mem%3D8MB"
+    connect_args = database_engine_options(url, "QSM")["connect_args"]
+    assert "connect_timeout" not in connect_args  # the URL's 5 s stands
+    assert connect_args["options"].endswith("-c work_mem=8MB")  # after the bounds: the URL's settings win
+
+    monkeypatch.setenv("QSM_DB_STATEMENT_TIMEOUT", "3")
+    options = database_engine_options("postgresql+psycopg://qsm@db.internal/qsm", "QSM")
+    assert "statement_timeout=3000" in options["connect_args"]["options"]
+    assert options["module"].response_timeout == 3.5 and options["connect_args"]["tcp_user_timeout"] == 3500
+
+    # A long migration: no statement timeout, and then no response timeout either.
+    monkeypatch.setenv("QSM_DB_STATEMENT_TIMEOUT", "0")
+    options = database_engine_options("postgresql+psycopg://qsm@db.internal/qsm", "QSM")
+    assert "statement_timeout" not in options["connect_args"]["options"] and "module" not in options
+    assert "tcp_user_timeout" not in options["connect_args"]
+
+
+def test_a_database_error_that_cost_the_connection_is_a_503_other_errors_stay_500s():
+    from sqlalchemy.exc import IntegrityError, InternalError
+
+    app = create_app("testing", test_config={"PROPAGATE_EXCEPTIONS": False})
+
+    def session_ended():  # e.g. the server ended it after the idle-in-transaction timeout
+        raise InternalError("SELECT 1", {}, Exception("terminating connection"), connection_invalidated=True)
+
+    def constraint():
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    app.add_url_rule("/oauth/test-session-ended", view_func=session_ended)
+    app.add_url_rule("/test-constraint", view_func=constraint)
+    client = app.test_client()
+    response = client.get("/oauth/test-session-ended")
+    assert response.status_code == 503 and response.get_json()["error"] == "temporarily_unavailable"
+    assert client.get("/test-constraint").status_code == 500
