@@ -25,6 +25,26 @@ def sqlite_url(name):
     return f"sqlite:///{INSTANCE / name}"
 
 
+def database_engine_options(url, prefix):
+    """SQLALCHEMY_ENGINE_OPTIONS for a site whose database is ``url``: pool_pre_ping and, on
+    PostgreSQL, the bounds that end every wait on the database within seconds (siteops/database.py;
+    docs/deploy.md, "Timeouts"). Seconds, each from ``<prefix>_DB_...``; 0 turns one off. With the
+    defaults a request waits at most 4 s on a frozen database (5 s if every pooled connection is
+    busy), then answers 503."""
+    from siteops.database import DatabaseBounds, engine_options
+
+    bounds = DatabaseBounds(
+        connect=env(f"{prefix}_DB_CONNECT_TIMEOUT", 2, float),  # whole seconds, at least 2 (libpq)
+        statement=env(f"{prefix}_DB_STATEMENT_TIMEOUT", 1.5, float),  # the server cancels it
+        lock=env(f"{prefix}_DB_LOCK_TIMEOUT", 1.0, float),
+        idle_in_transaction=env(f"{prefix}_DB_IDLE_IN_TRANSACTION_TIMEOUT", 30.0, float),
+        pool=env(f"{prefix}_DB_POOL_TIMEOUT", 1, int),  # waiting for a free pooled connection
+        # The client gives up on a server that does not answer (default: statement + 0.5 s).
+        response=env(f"{prefix}_DB_RESPONSE_TIMEOUT", None, float),
+    )
+    return engine_options(url, bounds)
+
+
 class QSMConfig:
     """The QSM seller portal and authorization server."""
 
@@ -32,7 +52,7 @@ class QSMConfig:
     PRODUCTION = False
     SECRET_KEY = env("QSM_SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = env("QSM_DATABASE_URL", sqlite_url("qsm.db"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "QSM")
     REDIS_URL = env("QSM_REDIS_URL")
     RATELIMIT_STORAGE_URI = env("QSM_REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -83,6 +103,7 @@ class QSMTestingConfig(QSMConfig):
     LOG_REQUESTS = False
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = env("QSM_TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "QSM")
     RATELIMIT_STORAGE_URI = env("QSM_TEST_REDIS_URL", "memory://")
     BCRYPT_ROUNDS = 4
     ISSUER = "http://qsm.test"
@@ -150,7 +171,7 @@ class SmartShipConfig:
     SITE = "smartship"
     SECRET_KEY = env("SMARTSHIP_SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = env("SMARTSHIP_DATABASE_URL", sqlite_url("smartship.db"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "SMARTSHIP")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     RATELIMIT_STORAGE_URI = env("SMARTSHIP_REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -198,6 +219,7 @@ class SmartShipTestingConfig(SmartShipConfig):
     TESTING = True
     SECRET_KEY = "smartship-testing-secret"
     SQLALCHEMY_DATABASE_URI = env("SMARTSHIP_TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "SMARTSHIP")
     RATELIMIT_STORAGE_URI = env("QSM_TEST_REDIS_URL", "memory://")
     BCRYPT_ROUNDS = 4
     BASE_URL = "http://smartship.test"
@@ -232,7 +254,7 @@ class DemoAppConfig:
     SITE = "demo_app"
     SECRET_KEY = env("DEMO_APP_SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = env("DEMO_APP_DATABASE_URL", sqlite_url("demo_app.db"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "DEMO_APP")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     TRUSTED_PROXY_HOPS = env("DEMO_APP_TRUSTED_PROXY_HOPS", 0, int)
     BASE_URL = env("DEMO_APP_BASE_URL", "http://127.0.0.1:5002").rstrip("/")
@@ -265,6 +287,7 @@ class DemoAppTestingConfig(DemoAppConfig):
     LOG_REQUESTS = False
     SECRET_KEY = "demo-app-testing-secret"
     SQLALCHEMY_DATABASE_URI = env("DEMO_APP_TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "DEMO_APP")
     BASE_URL = "http://parcelpal.test"
     QSM_ISSUER = "http://qsm.test"
     CLIENT_ID = "parcel-pal"

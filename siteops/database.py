@@ -1,0 +1,209 @@
+"""Database connections that cannot hold a request for long: every wait on PostgreSQL is bounded.
+
+``engine_options(url, bounds)`` gives a site's SQLALCHEMY_ENGINE_OPTIONS (config.py builds the
+bounds from the site's ``<PREFIX>_DB_*`` settings). On PostgreSQL:
+
+* the server cancels a statement after ``statement`` seconds and a lock wait after ``lock``,
+  and ends a session left idle inside a transaction after ``idle_in_transaction`` (libpq's
+  ``options=-c ...``): what a slow query or a stalled client can cost the others;
+* connecting (TCP, TLS, authentication) gives up after ``connect`` seconds (whole seconds, at
+  least 2: libpq's rule), waiting for a pooled connection after ``pool``;
+* the client gives up on a server that does not answer at all after ``response`` seconds, and
+  closes that connection. Nothing on the server side can do this: a frozen server (SIGSTOP, a
+  VM paused, a network that drops packets) cancels nothing, and its kernel keeps acknowledging
+  what is sent to it, so TCP keepalives and ``tcp_user_timeout`` (set as well, for packet loss)
+  never fire. psycopg 3 connections here wait at most ``response`` seconds for each round trip
+  (a statement, a commit, the pool's pre-ping); then the connection is closed, SQLAlchemy sees a
+  disconnect (OperationalError: a 503, siteops.faults) and reconnects the pool when the server
+  is back. A transaction whose connection is closed before its COMMIT reached the server is
+  rolled back by the server. One whose COMMIT was already sent when the server froze is
+  committed when it runs again, although the request answered 503: no timeout can take back
+  what the server has received (what to do about that is the endpoint's business: idempotency).
+
+The response timeout is longer than the statement timeout, so a merely slow statement is
+cancelled by the server (the connection stays usable) before the client gives up on it.
+
+Other databases (SQLite: the demo and the tests) get only ``pool_pre_ping``; psycopg2 gets the
+libpq parameters but no response timeout. A value of 0 turns that bound off.
+"""
+import functools
+import inspect
+import logging
+import math
+from dataclasses import dataclass
+from types import ModuleType
+
+from sqlalchemy.engine import make_url
+
+RESPONSE_MARGIN = 0.5  # seconds the client waits beyond the statement timeout by default
+
+
+@dataclass(frozen=True)
+class DatabaseBounds:
+    """Seconds; 0 turns a bound off. The defaults are config.py's. ``response=None``: the
+    statement timeout plus RESPONSE_MARGIN (off when the statement timeout is off)."""
+
+    connect: float
+    statement: float
+    lock: float
+    idle_in_transaction: float
+    pool: int
+    response: float | None = None
+
+    @property
+    def response_timeout(self):
+        if self.response is not None:
+            return self.response or None
+        return self.statement + RESPONSE_MARGIN if self.statement else None
+
+    @property
+    def connect_timeout(self):
+        return max(2, math.ceil(self.connect)) if self.connect else None
+
+    def request_bound(self):
+        """The longest a request waits on a frozen database before its 503 (4 s with the
+        defaults, 5 s counting the pool): one round trip (the pre-ping or a statement), one
+        reconnection attempt (the pool's, after the failed ping), and a wait for a free pooled
+        connection when every one is busy."""
+        return (self.response_timeout or math.inf) + (self.connect_timeout or math.inf) + (self.pool or 0)
+
+
+def _ms(seconds):
+    return int(round(seconds * 1000))
+
+
+def _server_settings(bounds):
+    settings = {
+        "statement_timeout": bounds.statement,
+        "lock_timeout": bounds.lock,
+        "idle_in_transaction_session_timeout": bounds.idle_in_transaction,
+    }
+    return " ".join(f"-c {name}={_ms(value)}" for name, value in settings.items() if value)
+
+
+def libpq_parameters(bounds):
+    """Connection parameters (libpq's names) that carry the bounds."""
+    parameters = {}
+    if bounds.connect_timeout:
+        parameters["connect_timeout"] = bounds.connect_timeout
+    options = _server_settings(bounds)
+    if options:
+        parameters["options"] = options
+    # A dead peer or a lossy network: probe idle connections, and drop a connection whose sent
+    # data stays unacknowledged for as long as a response may take.
+    parameters.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=2)
+    if bounds.response_timeout:
+        parameters["tcp_user_timeout"] = _ms(bounds.response_timeout)
+    return parameters
+
+
+def engine_options(url, bounds):
+    """SQLALCHEMY_ENGINE_OPTIONS for a site whose database is ``url``.
+
+    Parameters already in the URL's query (``?connect_timeout=5``) win over the bounds; server
+    settings in its ``options`` come after the bounds' (so they win too).
+    """
+    options = {"pool_pre_ping": True}
+    url = make_url(url)
+    if url.get_backend_name() != "postgresql":
+        return options
+    if bounds.pool:
+        options["pool_timeout"] = int(math.ceil(bounds.pool))
+    if url.get_driver_name() not in ("psycopg", "psycopg2"):  # not libpq: pg8000, asyncpg...
+        return options
+    connect_args = {}
+    for name, value in libpq_parameters(bounds).items():
+        if name == "options" and url.query.get("options"):
+            value = f"{value} {url.query['options']}"
+        elif name in url.query:
+            continue
+        connect_args[name] = value
+    options["connect_args"] = connect_args
+    if url.get_driver_name() == "psycopg" and bounds.response_timeout:
+        if psycopg_bounds_waits():
+            options["module"] = bounded_psycopg(bounds.response_timeout)
+        else:  # pragma: no cover - an older psycopg
+            logging.getLogger(__name__).warning("psycopg without Connection.wait(timeout=...): no response timeout")
+    return options
+
+
+# --- psycopg 3 with a client-side response timeout ------------------------------------------
+
+
+def bounded_psycopg(response_timeout):
+    """The psycopg module as SQLAlchemy's psycopg dialect uses it (``create_engine(module=...)``),
+    except that its connections wait at most ``response_timeout`` seconds for the server."""
+    module = _modules.get(response_timeout)
+    if module is None:
+        module = _modules[response_timeout] = _BoundedPsycopg(response_timeout)
+    return module
+
+
+_modules = {}
+
+
+class _BoundedPsycopg(ModuleType):
+    def __init__(self, response_timeout):
+        super().__init__("psycopg", "psycopg, each connection's waits bounded (siteops.database)")
+        self.response_timeout = response_timeout
+
+    def __getattr__(self, name):  # everything else is psycopg's own
+        import psycopg
+
+        return getattr(psycopg, name)
+
+    def __repr__(self):
+        return f"<psycopg with a {self.response_timeout:g}s response timeout>"
+
+    def connect(self, *args, **kwargs):
+        return bounded_connection_class(self.response_timeout).connect(*args, **kwargs)
+
+
+@functools.cache
+def not_answering_error():
+    """The OperationalError raised when the server does not answer within the response timeout."""
+    import psycopg
+
+    class DatabaseNotAnswering(psycopg.OperationalError):
+        """The database server did not answer within the response timeout; the connection is closed."""
+
+    DatabaseNotAnswering.__module__ = __name__
+    DatabaseNotAnswering.__qualname__ = "DatabaseNotAnswering"
+    return DatabaseNotAnswering
+
+
+@functools.cache
+def psycopg_bounds_waits():
+    """Whether the installed psycopg can bound a wait (``Connection.wait(timeout=...)``, 3.2+)."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return hasattr(psycopg.errors, "_WaitTimeout") and "timeout" in inspect.signature(psycopg.Connection.wait).parameters
+
+
+@functools.cache
+def bounded_connection_class(response_timeout):
+    """A psycopg.Connection whose every wait for the server ends within ``response_timeout``
+    seconds (psycopg sends each query, fetch, commit and rollback through ``Connection.wait``);
+    then the connection is closed and ``not_answering_error()`` raised."""
+    import psycopg
+
+    wait_timeout = psycopg.errors._WaitTimeout  # psycopg_bounds_waits() said it is there
+    error = not_answering_error()
+
+    class BoundedConnection(psycopg.Connection):
+        def wait(self, gen, *args, timeout=None, **kwargs):
+            if timeout is not None:  # a caller's own timeout (notifies()): its business
+                return super().wait(gen, *args, timeout=timeout, **kwargs)
+            try:
+                return super().wait(gen, *args, timeout=response_timeout, **kwargs)
+            except wait_timeout:
+                # Mid-protocol, the connection is unusable. Closed, it makes the server (once it
+                # runs again) roll back whatever this connection left uncommitted.
+                self.pgconn.finish()
+                raise error(f"the database did not answer within {response_timeout:g}s; connection closed") from None
+
+    BoundedConnection.__module__ = __name__
+    BoundedConnection.__qualname__ = "BoundedConnection"
+    return BoundedConnection
