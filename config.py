@@ -26,9 +26,9 @@ def sqlite_url(name):
 
 
 def database_engine_options(url, prefix):
-    """SQLALCHEMY_ENGINE_OPTIONS for a site whose database is ``url``: pool_pre_ping and, on
-    PostgreSQL, the bounds that end every wait on the database within seconds (siteops/database.py;
-    docs/deploy.md, "Timeouts"). Seconds, each from ``<prefix>_DB_...``; 0 turns one off. With the
+    """SQLALCHEMY_ENGINE_OPTIONS for a site whose database is ``url``: on PostgreSQL, the bounds
+    that end every wait on the database within seconds (siteops/database.py; docs/deploy.md,
+    "Timeouts"). Seconds, each from ``<prefix>_DB_...``; 0 turns one off. With the
     defaults a request waits at most 4 s on a frozen database (5 s if every pooled connection is
     busy), then answers 503."""
     from siteops.database import DatabaseBounds, engine_options

@@ -23,5 +23,10 @@ def init_app(app, db, json_prefixes=(), unavailable_template=None):
     # The request log inside ProxyFix, so that it logs the client's address.
     register_request_log(app)
     trust_proxy_headers(app)
+    from .database import ping_idle_connections
+
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine)
     register_health_checks(app, db)
     register_fault_handlers(app, db, json_prefixes, unavailable_template)

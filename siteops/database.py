@@ -13,7 +13,7 @@ bounds from the site's ``<PREFIX>_DB_*`` settings). On PostgreSQL:
   VM paused, a network that drops packets) cancels nothing, and its kernel keeps acknowledging
   what is sent to it, so TCP keepalives and ``tcp_user_timeout`` (set as well, for packet loss)
   never fire. psycopg 3 connections here wait at most ``response`` seconds for each round trip
-  (a statement, a commit, the pool's pre-ping); then the connection is closed, SQLAlchemy sees a
+  (a statement, a commit, the idle ping); then the connection is closed, SQLAlchemy sees a
   disconnect (OperationalError: a 503, siteops.faults) and reconnects the pool when the server
   is back. A transaction whose connection is closed before its COMMIT reached the server is
   rolled back by the server. One whose COMMIT was already sent when the server froze is
@@ -23,13 +23,14 @@ bounds from the site's ``<PREFIX>_DB_*`` settings). On PostgreSQL:
 The response timeout is longer than the statement timeout, so a merely slow statement is
 cancelled by the server (the connection stays usable) before the client gives up on it.
 
-Other databases (SQLite: the demo and the tests) get only ``pool_pre_ping``; psycopg2 gets the
+Other databases (SQLite: the demo and the tests) get only the idle ping below; psycopg2 gets the
 libpq parameters but no response timeout. A value of 0 turns that bound off.
 """
 import functools
 import inspect
 import logging
 import math
+import time
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -62,7 +63,7 @@ class DatabaseBounds:
 
     def request_bound(self):
         """The longest a request waits on a frozen database before its 503 (4 s with the
-        defaults, 5 s counting the pool): one round trip (the pre-ping or a statement), one
+        defaults, 5 s counting the pool): one round trip (the idle ping or a statement), one
         reconnection attempt (the pool's, after the failed ping), and a wait for a free pooled
         connection when every one is busy."""
         return (self.response_timeout or math.inf) + (self.connect_timeout or math.inf) + (self.pool or 0)
@@ -103,7 +104,7 @@ def engine_options(url, bounds):
     Parameters already in the URL's query (``?connect_timeout=5``) win over the bounds; server
     settings in its ``options`` come after the bounds' (so they win too).
     """
-    options = {"pool_pre_ping": True}
+    options = {}
     url = make_url(url)
     if url.get_backend_name() != "postgresql":
         return options
@@ -207,3 +208,37 @@ def bounded_connection_class(response_timeout):
     BoundedConnection.__module__ = __name__
     BoundedConnection.__qualname__ = "BoundedConnection"
     return BoundedConnection
+
+
+# --- a ping only for connections that sat idle ---------------------------------------------
+
+IDLE_PING_SECONDS = 1.0
+
+
+def ping_idle_connections(engine, idle_seconds=IDLE_PING_SECONDS):
+    """Check a pooled connection before use only when it sat unused for ``idle_seconds``.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip for every request, as costly
+    as a statement on a busy core. A connection used a moment ago is as good as a ping; one that
+    sat idle (through a database restart, a balancer that dropped it) is pinged, and replaced if
+    the ping fails (SQLAlchemy's pessimistic disconnect handling). A connection that broke while
+    busy fails its next statement instead: that request answers 503, and SQLAlchemy then
+    replaces every connection of the pool made before the failure.
+    """
+    from sqlalchemy import event, exc
+
+    @event.listens_for(engine.pool, "checkin")
+    def note_checkin(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError() from error
+        if not alive:
+            raise exc.DisconnectionError()

@@ -120,10 +120,10 @@ def test_readyz_names_a_frozen_database_and_checks_it_once_at_a_time(black_hole,
 
 
 def test_engine_options_bound_postgres_and_leave_sqlite_alone():
-    assert database_engine_options("sqlite://", "QSM") == {"pool_pre_ping": True}
-    assert database_engine_options("sqlite:///instance/qsm.db", "QSM") == {"pool_pre_ping": True}
+    assert database_engine_options("sqlite://", "QSM") == {}
+    assert database_engine_options("sqlite:///instance/qsm.db", "QSM") == {}
     options = database_engine_options("postgresql+psycopg://qsm@db.internal/qsm", "QSM")
-    assert options["pool_pre_ping"] is True and options["pool_timeout"] == 1
+    assert "pool_pre_ping" not in options and options["pool_timeout"] == 1
     assert options["connect_args"] == {
         "connect_timeout": 2,
         "options": "-c statement_timeout=1500 -c lock_timeout=1000 -c idle_in_transaction_session_timeout=30000",
@@ -171,3 +171,46 @@ def test_a_database_error_that_cost_the_connection_is_a_503_other_errors_stay_50
     response = client.get("/oauth/test-session-ended")
     assert response.status_code == 503 and response.get_json()["error"] == "temporarily_unavailable"
     assert client.get("/test-constraint").status_code == 500
+
+
+def test_only_a_connection_that_sat_idle_is_pinged_before_use(app, client, monkeypatch):
+    """No ping round trip for every request (pool_pre_ping); one for a connection idle a while."""
+    import siteops.database
+    from idp.extensions import db
+
+    pings = []
+    real_ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
+    clock = [1000.0]
+    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
+    db.session.remove()
+
+    def request_using_the_database():
+        db.session.execute(db.text("SELECT 1"))
+        db.session.remove()
+
+    request_using_the_database()
+    request_using_the_database()
+    assert pings == []  # used a moment ago
+    clock[0] += siteops.database.IDLE_PING_SECONDS + 0.5
+    request_using_the_database()
+    assert pings == [1]
+
+
+def test_a_failed_idle_ping_replaces_the_connection(app, monkeypatch):
+    from sqlalchemy import event
+
+    import siteops.database
+    from idp.extensions import db
+
+    clock = [1000.0]
+    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
+    db.session.execute(db.text("SELECT 1"))
+    db.session.remove()
+    clock[0] += 60
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda connection: False)
+    invalidated = []
+    event.listen(db.engine.pool, "invalidate", lambda *args: invalidated.append(1))
+    with db.engine.connect():
+        pass
+    assert invalidated
