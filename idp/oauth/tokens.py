@@ -4,13 +4,13 @@ import secrets
 
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from .. import audit
 from ..clock import now
 from ..digests import digest
 from ..extensions import db
-from ..models import AuthorizationCode, OAuthClient, Token, TokenFamily
+from ..models import AuthorizationCode, OAuthClient, Seller, Token, TokenFamily
 
 
 # The statements of the hot endpoints, built once: building one per request (and its cache key)
@@ -32,10 +32,20 @@ REDEEM_CODE = (
 CODE_BY_HASH = db.select(AuthorizationCode).options(joinedload(AuthorizationCode.seller)).where(
     AuthorizationCode.code_hash == db.bindparam("code_hash")
 )
-ACCESS_TOKEN_BY_HASH = db.select(Token).where(Token.access_token_hash == db.bindparam("token_hash"))
-REFRESH_TOKEN_BY_HASH = db.select(Token).where(Token.refresh_token_hash == db.bindparam("token_hash"))
-TOKEN_BY_HASH = db.select(Token).where(
-    db.or_(Token.access_token_hash == db.bindparam("token_hash"), Token.refresh_token_hash == db.bindparam("token_hash"))
+# A token is read with what its checks need: the family's revocation (and auth_time, for a
+# refreshed ID token). Where a client authenticated first (token, introspection, revocation)
+# the token's client is already in the session and not joined again; the seller is joined whole
+# where claims are built, else by its sub only. A bearer token brings its client and seller.
+_FAMILY = joinedload(Token.family).load_only(TokenFamily.revoked_at, TokenFamily.auth_time)
+_CLIENT = lazyload(Token.client)
+ACCESS_TOKEN_BY_HASH = db.select(Token).options(_FAMILY).where(Token.access_token_hash == db.bindparam("token_hash"))
+REFRESH_TOKEN_BY_HASH = (
+    db.select(Token).options(_FAMILY, _CLIENT).where(Token.refresh_token_hash == db.bindparam("token_hash"))
+)
+TOKEN_BY_HASH = (
+    db.select(Token)
+    .options(_FAMILY, _CLIENT, joinedload(Token.seller).load_only(Seller.sub))
+    .where(db.or_(Token.access_token_hash == db.bindparam("token_hash"), Token.refresh_token_hash == db.bindparam("token_hash")))
 )
 
 

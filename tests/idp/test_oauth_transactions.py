@@ -122,6 +122,8 @@ def test_userinfo_and_introspection_read_outside_a_transaction(app, client, gran
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert seen and all(autocommit is True for _, autocommit in seen), seen
+    # With nothing in the session beforehand: UserInfo one query, introspection two.
+    assert [statement for statement, _ in seen] == ["SELECT"] * 3, seen
 
 
 def test_a_client_token_is_one_row_written_outside_a_transaction(app, client, make_client):
@@ -151,3 +153,28 @@ def test_a_client_token_is_one_row_written_outside_a_transaction(app, client, ma
     token = response.get_json()["access_token"]
     assert client.post("/oauth/revoke", data={"token": token}, headers=headers).status_code == 200
     assert client.post("/oauth/introspect", data={"token": token}, headers=headers).get_json() == {"active": False}
+
+
+def test_token_grants_from_a_fresh_session_need_no_more_statements(client, grant):
+    """The query budget (test_oauth_query_budget.py) holds when nothing is in the session yet."""
+    f, headers = grant
+    data = exchange_data(f, f.get_code(scope="openid offline_access"))
+    client.get("/oauth/jwks")  # the key cache is warm, as in a running process
+    db.session.commit()
+    db.session.remove()
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        tokens = client.post("/oauth/token", data=data, headers=headers).get_json()
+        exchanged, seen[:] = list(seen), []
+        db.session.remove()
+        refreshed = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "id_token" in tokens and refreshed.status_code == 200 and "id_token" in refreshed.get_json()
+    assert exchanged == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], exchanged
+    assert seen == ["SELECT", "SELECT", "UPDATE", "INSERT"], seen
