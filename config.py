@@ -53,9 +53,7 @@ class QSMConfig:
     SECRET_KEY = env("QSM_SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = env("QSM_DATABASE_URL", sqlite_url("qsm.db"))
     SQLALCHEMY_ENGINE_OPTIONS = database_engine_options(SQLALCHEMY_DATABASE_URI, "QSM")
-    REDIS_URL = env("QSM_REDIS_URL")
     RATELIMIT_STORAGE_URI = env("QSM_REDIS_URL", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = env("QSM_RATELIMIT_PREFIX", "qsm")
 
     # The issuer is the public base URL of this QSM; every endpoint in discovery hangs off it.
@@ -66,6 +64,8 @@ class QSMConfig:
     SMARTSHIP_LOGIN_URL = env("QSM_SMARTSHIP_LOGIN_URL", "http://127.0.0.1:5001/login/qsm")
 
     BCRYPT_ROUNDS = env("QSM_BCRYPT_ROUNDS", 12, int)
+    # Fernet keys (comma-separated, newest first) that encrypt the ID token signing keys at rest.
+    KEY_ENCRYPTION_KEYS = env("QSM_KEY_ENCRYPTION_KEYS", "")
     LOGIN_LIMIT_PER_ACCOUNT = env("QSM_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = env("QSM_LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
 
@@ -107,6 +107,7 @@ class QSMTestingConfig(QSMConfig):
     RATELIMIT_STORAGE_URI = env("QSM_TEST_REDIS_URL", "memory://")
     BCRYPT_ROUNDS = 4
     ISSUER = "http://qsm.test"
+    KEY_ENCRYPTION_KEYS = "m4dJ0bqQ0VZ3tqk6qg3yH0nQyQJc1cXo3k9kq6xY7fU="
 
 
 class QSMProductionConfig(QSMConfig):

@@ -150,6 +150,7 @@ def state_factories():
     factories["parcel_pal.client_secret"] = lambda: secrets.token_urlsafe(32)
     for platform in PLATFORMS:
         factories[client_secret_key(platform)] = lambda: secrets.token_urlsafe(32)
+        factories[f"{platform.site}.key_encryption_key"] = new_fernet_key
     return factories
 
 
@@ -237,6 +238,7 @@ def qsm_environment(platform):
             "QSM_PLATFORM_NAME": platform.name,
             "QSM_SESSION_COOKIE_NAME": platform.session_cookie,
             "QSM_SECRET_KEY": stack.state[f"{platform.site}.secret_key"],
+            "QSM_KEY_ENCRYPTION_KEYS": stack.state[f"{platform.site}.key_encryption_key"],
             "QSM_RATELIMIT_PREFIX": platform.site,
             "QSM_SMARTSHIP_SIGNUP_URL": f"{smartship}/linked-signup/start?platform={platform.id}",
             "QSM_SMARTSHIP_LOGIN_URL": f"{smartship}/login/qsm?platform={platform.id}",

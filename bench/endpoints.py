@@ -202,6 +202,7 @@ class Stack:
             QSM_REDIS_URL=f"redis://127.0.0.1:{self.ports['redis']}/0",
             QSM_ISSUER=self.base_url,
             QSM_SECRET_KEY=secrets.token_urlsafe(48),
+            QSM_KEY_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             QSM_SESSION_COOKIE_SECURE="0",
             QSM_BCRYPT_ROUNDS=str(self.args.bcrypt_rounds),
             QSM_CONNECT_INSTANCE=str(self.dir),

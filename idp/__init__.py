@@ -1,8 +1,31 @@
 """QSM: the seller portal and OpenID Connect provider."""
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet
 from flask import Flask
 
 import siteops
+from websafety.vault import parse_keys
 from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
+
+
+def check_key_encryption_keys(app):
+    """The keys that encrypt the signing keys at rest: refused unless each is a Fernet key.
+    Outside production, without any, one derived from the session secret, so a plain
+    `flask run` works and its keys stay readable across restarts."""
+    keys = parse_keys(app.config.get("KEY_ENCRYPTION_KEYS"))
+    if not keys:
+        if app.config.get("PRODUCTION"):
+            raise RuntimeError("QSM_KEY_ENCRYPTION_KEYS must be set in production")
+        derived = hashlib.sha256(b"qsm signing key encryption:" + str(app.config["SECRET_KEY"]).encode()).digest()
+        app.config["KEY_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(derived).decode()
+        return
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise RuntimeError("QSM_KEY_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key()), comma-separated") from None
 
 
 def create_app(config=None, test_config=None):
@@ -17,7 +40,8 @@ def create_app(config=None, test_config=None):
     if test_config:
         app.config.update(test_config)
     if getattr(config_class, "PRODUCTION", False):
-        check_production_secrets(app)
+        check_production_secrets(app, ("SECRET_KEY", "KEY_ENCRYPTION_KEYS"))
+    check_key_encryption_keys(app)
 
     from .extensions import csrf, db, login_manager, migrate, throttle
 

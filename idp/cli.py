@@ -10,7 +10,14 @@ from .auth.sellers import SellerError, create_seller
 from .extensions import db
 from .models import OAuthClient
 from .oauth.clients import ClientError, describe_client, register_client, rotate_client_secret
-from .oauth.keys import ALGORITHMS, current_keys, ensure_signing_keys, purge_expired_keys, rotate_signing_keys
+from .oauth.keys import (
+    ALGORITHMS,
+    current_keys,
+    ensure_signing_keys,
+    purge_expired_keys,
+    reencrypt_signing_keys,
+    rotate_signing_keys,
+)
 
 sellers_cli = AppGroup("sellers", help="Seller accounts.")
 clients_cli = AppGroup("clients", help="OAuth clients.")
@@ -93,6 +100,11 @@ def ensure_keys_command():
 @keys_cli.command("list")
 def list_keys_command():
     emit({"algorithms": list(ALGORITHMS), "jwks": current_keys().jwks})
+
+
+@keys_cli.command("reencrypt", help="Encrypt every private key with the newest of QSM_KEY_ENCRYPTION_KEYS.")
+def reencrypt_keys_command():
+    emit({"reencrypted": reencrypt_signing_keys()})
 
 
 @keys_cli.command("purge")

@@ -2,6 +2,9 @@
 
 Each algorithm (RS256, ES256) has one active key. Rotation adds a new key and retires the
 old one, which stays in the JWKS until every ID token it signed has expired.
+
+The private keys are stored encrypted (websafety.vault) with KEY_ENCRYPTION_KEYS from the
+environment, newest first: whoever reads the database or a backup cannot forge ID tokens.
 """
 import json
 import secrets
@@ -10,9 +13,14 @@ import threading
 from flask import current_app
 from joserfc.jwk import ECKey, RSAKey
 
+from websafety.vault import Vault
+
 from ..clock import now
 from ..extensions import db
 from ..models import SigningKey
+
+# Encrypts the private signing keys at rest (QSM_KEY_ENCRYPTION_KEYS).
+key_vault = Vault("KEY_ENCRYPTION_KEYS")
 
 ALGORITHMS = ("RS256", "ES256")
 DEFAULT_ALGORITHM = "RS256"
@@ -27,7 +35,28 @@ def generate_signing_key(alg):
         key = ECKey.generate_key("P-256", parameters=parameters, private=True)
     else:
         raise ValueError(f"unsupported signing algorithm {alg}")
-    return SigningKey(kid=kid, alg=alg, private_jwk=json.dumps(key.as_dict(private=True)))
+    return SigningKey(kid=kid, alg=alg, private_jwk=key_vault.encrypt(json.dumps(key.as_dict(private=True))))
+
+
+def _private_jwk(row):
+    if row.private_jwk.startswith("{"):
+        # Stored before keys were encrypted: usable, until `flask keys reencrypt` encrypts it.
+        current_app.logger.warning("signing key %s is stored unencrypted: run `flask keys reencrypt`", row.kid)
+        return json.loads(row.private_jwk)
+    return json.loads(key_vault.decrypt(row.private_jwk))
+
+
+def reencrypt_signing_keys():
+    """Encrypt every stored key with the newest KEY_ENCRYPTION_KEYS key (after adding one in
+    front, before dropping an old one), and any key still stored unencrypted."""
+    rows = db.session.execute(db.select(SigningKey)).scalars().all()
+    for row in rows:
+        if row.private_jwk.startswith("{"):
+            row.private_jwk = key_vault.encrypt(row.private_jwk)
+        else:
+            row.private_jwk = key_vault.rotate(row.private_jwk)
+    db.session.commit()
+    return [row.kid for row in rows]
 
 
 def ensure_signing_keys():
@@ -77,7 +106,7 @@ class KeyView:
         self.active = {}
         published = []
         for row in sorted(rows, key=lambda r: (r.activates_at or r.created_at, r.id)):
-            data = json.loads(row.private_jwk)
+            data = _private_jwk(row)
             key = (RSAKey if row.alg == "RS256" else ECKey).import_key(data)
             activated = (row.activates_at or row.created_at) <= at
             not_retired = row.retired_at is None or row.retired_at > at

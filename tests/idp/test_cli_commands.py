@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 
 from idp.digests import digest
 from idp.extensions import db
@@ -161,6 +162,7 @@ def test_seed_demo_is_refused_in_production(monkeypatch):
     from idp import create_app
 
     monkeypatch.setenv("QSM_SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("QSM_KEY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     production = create_app("production")
     result = production.test_cli_runner().invoke(args=["seed-demo"])
     assert_clean_failure(result, "refused in production")

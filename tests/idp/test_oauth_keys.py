@@ -26,7 +26,7 @@ def test_keys_are_stored_in_the_database_and_survive_a_restart(app, client):
     rows = db.session.execute(db.select(SigningKey)).scalars().all()
     assert {r.kid for r in rows} == first
     assert {r.alg for r in rows} == {"RS256", "ES256"}
-    assert all("d" in json.loads(r.private_jwk) for r in rows)
+    assert all("d" in json.loads(keys.key_vault.decrypt(r.private_jwk)) for r in rows)
     keys.invalidate_cache()  # what a new process sees: the same keys, read back
     assert published_kids(client) == first
 
@@ -118,3 +118,54 @@ def test_other_processes_see_a_rotation_within_the_cache_lifetime(app, client, c
 def test_jwks_is_a_valid_key_set(client):
     key_set = KeySet.import_key_set(client.get("/oauth/jwks").get_json())
     assert {key.alg for key in key_set.keys} == {"RS256", "ES256"}
+
+
+def test_private_keys_are_stored_encrypted(app, client):
+    client.get("/oauth/jwks")
+    rows = db.session.execute(db.select(SigningKey)).scalars().all()
+    assert rows
+    for row in rows:
+        # Whoever reads the table or a backup sees a Fernet token, no key material.
+        assert row.private_jwk.startswith("gAAAA") and '"d"' not in row.private_jwk
+        assert '"d"' in keys.key_vault.decrypt(row.private_jwk)
+
+
+def test_tokens_are_signed_with_the_decrypted_key_and_verify_against_the_jwks(app, client):
+    key_set = KeySet.import_key_set(client.get("/oauth/jwks").get_json())
+    from joserfc import jwt
+
+    key = keys.active_key("ES256")
+    token = jwt.encode({"alg": "ES256", "kid": key.kid}, {"sub": "x"}, key)
+    assert jwt.decode(token, key_set).claims == {"sub": "x"}
+
+
+def test_keys_can_be_reencrypted_with_a_new_key_encryption_key(app, client):
+    from cryptography.fernet import Fernet
+
+    client.get("/oauth/jwks")
+    published = client.get("/oauth/jwks").get_json()
+    old_key = app.config["KEY_ENCRYPTION_KEYS"]
+    new_key = Fernet.generate_key().decode()
+    app.config["KEY_ENCRYPTION_KEYS"] = f"{new_key},{old_key}"
+    app.extensions.pop("vault:KEY_ENCRYPTION_KEYS", None)
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    # The old key can go: everything decrypts with the new one alone.
+    app.config["KEY_ENCRYPTION_KEYS"] = new_key
+    app.extensions.pop("vault:KEY_ENCRYPTION_KEYS", None)
+    keys.invalidate_cache()
+    assert client.get("/oauth/jwks").get_json() == published
+
+
+def test_a_key_stored_before_encryption_still_signs_until_reencrypted(app, client, caplog):
+    client.get("/oauth/jwks")
+    row = db.session.execute(db.select(SigningKey).filter_by(alg="RS256")).scalars().first()
+    row.private_jwk = keys.key_vault.decrypt(row.private_jwk)  # as an older release stored it
+    db.session.commit()
+    keys.invalidate_cache()
+    assert row.kid in {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]}
+    assert "stored unencrypted" in caplog.text
+    app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    db.session.refresh(row)
+    assert row.private_jwk.startswith("gAAAA")
+    assert json.loads(keys.key_vault.decrypt(row.private_jwk))["kid"] == row.kid

@@ -2,6 +2,7 @@
 import importlib.util
 
 import pytest
+from cryptography.fernet import Fernet
 
 from config import DEFAULT_SECRET, ROOT
 from idp import create_app
@@ -118,9 +119,12 @@ def test_every_form_page_has_a_csrf_token(client, seller, auth):
         assert csrf_token(client.get(path).get_data(as_text=True))
 
 
-def load_fresh_config(monkeypatch, secret):
+def load_fresh_config(monkeypatch, secret, key_encryption_keys=Fernet.generate_key().decode()):
     """config.py as a process that starts with this environment would import it."""
     monkeypatch.delenv("QSM_SECRET_KEY", raising=False)
+    monkeypatch.delenv("QSM_KEY_ENCRYPTION_KEYS", raising=False)
+    if key_encryption_keys is not None:
+        monkeypatch.setenv("QSM_KEY_ENCRYPTION_KEYS", key_encryption_keys)
     if secret is not None:
         monkeypatch.setenv("QSM_SECRET_KEY", secret)
     spec = importlib.util.spec_from_file_location("config_for_production_test", ROOT / "config.py")
@@ -149,6 +153,13 @@ def test_production_starts_with_a_long_secret_from_the_environment(monkeypatch):
     assert app.secret_key == secret
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["DEBUG"] is False and app.config["TESTING"] is False
+
+
+@pytest.mark.parametrize("keys", [None, "", "not-a-fernet-key-but-long-enough-to-pass-length-check"])
+def test_production_refuses_missing_or_malformed_key_encryption_keys(monkeypatch, keys):
+    fresh = load_fresh_config(monkeypatch, "s" * 20 + "-production-secret-0123456789", key_encryption_keys=keys)
+    with pytest.raises(RuntimeError, match="QSM_KEY_ENCRYPTION_KEYS"):
+        create_app(fresh.QSMProductionConfig)
 
 
 def test_development_and_testing_do_not_need_a_secret(monkeypatch):

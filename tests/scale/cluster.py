@@ -270,6 +270,7 @@ class Cluster:
             # Production config: the secret checks run, cookies are Secure unless told otherwise.
             "QSM_ENV": "production",
             "QSM_SECRET_KEY": self.qsm_secret_key,
+            "QSM_KEY_ENCRYPTION_KEYS": self.fernet_keys[0],
             "QSM_DATABASE_URL": self.proxied_db_url(self.qsm_db),
             "QSM_REDIS_URL": self.proxied_redis_url(),
             "QSM_RATELIMIT_PREFIX": self.ratelimit_prefix,

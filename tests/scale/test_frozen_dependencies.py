@@ -34,6 +34,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 from tests.e2e.conftest import parse_forms
 
@@ -326,6 +327,7 @@ class QSMServer:
         env.update(
             QSM_ENV="production",
             QSM_SECRET_KEY=secrets.token_urlsafe(40),
+            QSM_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             QSM_DATABASE_URL=database_url,
             QSM_REDIS_URL=redis_url,
             QSM_ISSUER=self.url,
