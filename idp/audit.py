@@ -23,6 +23,19 @@ DESCRIPTIONS = {
 
 
 def record(kind, seller=None, client=None, detail=None, seller_pk=None):
+    """Record an event in a commit of its own: a failure to record it never undoes the action."""
+    try:
+        add(kind, seller=seller, client=client, detail=detail, seller_pk=seller_pk)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        from flask import current_app
+
+        current_app.logger.exception("could not record audit event %s", kind)
+
+
+def add(kind, seller=None, client=None, detail=None, seller_pk=None):
+    """Add an event to the caller's transaction: it commits with the action it records."""
     if kind not in DESCRIPTIONS:
         raise ValueError(f"unknown audit event {kind!r}")
     event = AuditEvent(
@@ -35,14 +48,7 @@ def record(kind, seller=None, client=None, detail=None, seller_pk=None):
     if has_request_context():
         event.ip_address = (request.remote_addr or "")[:45] or None
         event.user_agent = (request.user_agent.string or "")[:200] or None
-    try:
-        db.session.add(event)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        from flask import current_app
-
-        current_app.logger.exception("could not record audit event %s", kind)
+    db.session.add(event)
 
 
 def recent_events(seller, limit=100):

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from websafety.redirects import safe_next
 
 from .. import audit
-from ..extensions import throttle
+from ..extensions import db, throttle
 from ..models.seller import normalize_email
 from .forms import ChangePasswordForm, LoginForm, LogoutForm
 from .sellers import SellerError, authenticate, change_password, find_seller_by_email
@@ -52,7 +52,8 @@ def login():
         seller = authenticate(form.email.data, form.password.data)
         if seller is not None:
             start_session(seller)
-            audit.record("login_succeeded", seller=seller)
+            audit.add("login_succeeded", seller=seller)
+            db.session.commit()  # the login session and its audit event, together
             return redirect(safe_next(form.next.data) or url_for("portal.home"))
         record_against_account("login_failed", form.email.data)
     # Only failed attempts count toward the throttles.

@@ -11,7 +11,8 @@ from ..models import LoginSession
 
 
 def start_session(seller):
-    # A login replaces whatever session this browser had, and nothing from it survives (fixation).
+    """A new login session for ``seller``, in the caller's transaction (the caller commits).
+    A login replaces whatever session this browser had, and nothing from it survives (fixation)."""
     previous = session.get("sid")
     session.clear()
     if previous:
@@ -21,7 +22,6 @@ def start_session(seller):
     db.session.add(
         LoginSession(sid=sid, seller_pk=seller.id, auth_time=started, expires_at=started + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"])
     )
-    db.session.commit()
     login_user(seller)
     session["sid"] = sid
     session["auth_time"] = started

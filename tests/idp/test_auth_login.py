@@ -199,3 +199,27 @@ def test_next_on_this_site_is_followed(client, seller, target):
 def test_login_hint_fills_in_the_email(client):
     html = login_page(client, "?login_hint=hint%40example.com")
     assert re.search(r'<input[^>]*id="email"[^>]*value="hint@example.com"', html)
+
+
+def test_a_login_commits_its_session_and_audit_event_together(client, seller):
+    """One commit: never a login session without its audit event, nor the reverse."""
+    from sqlalchemy import event
+
+    from idp.extensions import db
+    from idp.models import AuditEvent, LoginSession
+    from tests.conftest import PASSWORD, csrf_token
+
+    page = client.get("/login")
+    commits = []
+    listener = lambda session: commits.append(1)  # noqa: E731
+    event.listen(db.session(), "after_commit", listener)
+    try:
+        response = client.post(
+            "/login", data={"email": "seller@example.com", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))}
+        )
+    finally:
+        event.remove(db.session(), "after_commit", listener)
+    assert response.status_code == 302
+    assert len(commits) == 1
+    assert db.session.execute(db.select(db.func.count()).select_from(LoginSession)).scalar() == 1
+    assert db.session.execute(db.select(AuditEvent.kind).filter_by(seller_pk=seller.id)).scalars().all() == ["login_succeeded"]
