@@ -327,7 +327,7 @@ class QSMServer:
         env.update(
             QSM_ENV="production",
             QSM_SECRET_KEY=secrets.token_urlsafe(40),
-            QSM_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+            QSM_KEY_ENCRYPTION_KEYS=KEY_ENCRYPTION_KEY,
             QSM_DATABASE_URL=database_url,
             QSM_REDIS_URL=redis_url,
             QSM_ISSUER=self.url,
@@ -452,6 +452,10 @@ def services():
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
+# The server and this process (which writes the signing keys) must encrypt with the same key.
+KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
 def prepare_database(database_url):
     """Tables, a signing key, a seller and a client, written in this process."""
     from idp import create_app
@@ -460,7 +464,7 @@ def prepare_database(database_url):
     from idp.oauth.clients import register_client
     from idp.oauth.keys import ensure_signing_keys
 
-    app = create_app("testing", test_config={"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app("testing", test_config={"SQLALCHEMY_DATABASE_URI": database_url, "KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY})
     with app.app_context():
         db.create_all()
         ensure_signing_keys()
