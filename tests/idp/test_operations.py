@@ -109,7 +109,12 @@ def test_readyz_names_a_frozen_redis_within_its_timeout(black_hole, no_readiness
 def test_readyz_names_a_frozen_database_and_checks_it_once_at_a_time(black_hole, no_readiness_threads_left):
     url = f"postgresql+psycopg://postgres@127.0.0.1:{black_hole}/qsm"
     # The engine options production would build for that URL (config.py), bounds included.
-    settings = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": database_engine_options(url, "QSM"), "READYZ_TIMEOUT": 0.5}
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": database_engine_options(url, "QSM"),
+        "READYZ_TIMEOUT": 0.5,
+        "RATELIMIT_STORAGE_URI": "memory://",  # the database alone, whatever Redis the run has
+    }
     app = create_app("testing", test_config=settings)
     client = app.test_client()
     for _ in range(3):  # a balancer asking again while the first check still waits
