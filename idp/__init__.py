@@ -55,8 +55,11 @@ def create_app(config=None, test_config=None):
 
     web.init_app(app)
     from .oauth.documents import init_documents
+    from .oauth.machine import init_machine_endpoints
 
-    init_documents(app)  # inside siteops' middleware: logged, with a request ID
+    # Both inside siteops' middleware: logged, with a request ID.
+    init_machine_endpoints(app)
+    init_documents(app)
     siteops.init_app(app, db, json_prefixes=web.JSON_PREFIXES, unavailable_template="idp/unavailable.html")
 
     from .auth.routes import bp as auth_bp

@@ -22,11 +22,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 throttle = Throttle()
 
-
-def without_transaction():
-    """For a request that only reads: its queries run outside a transaction, sparing the BEGIN
-    and ROLLBACK round trips, and a ROLLBACK would also drop the connection's prepared
-    statements (psycopg). Call it before the request's first query; a session already in a
-    transaction (a test's, sharing the app context) is left as it is."""
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

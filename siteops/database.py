@@ -242,3 +242,40 @@ def ping_idle_connections(engine, idle_seconds=IDLE_PING_SECONDS):
             raise exc.DisconnectionError() from error
         if not alive:
             raise exc.DisconnectionError()
+
+
+# --- an engine for statements that each commit on their own --------------------------------
+
+AUTOCOMMIT_ENGINE = "siteops.autocommit_engine"
+
+
+def init_autocommit_engine(app, db):
+    """On PostgreSQL, a second engine on the app's database whose connections are in autocommit
+    from the start, for requests that run one statement at a time (reads, a single INSERT): no
+    BEGIN and COMMIT or ROLLBACK round trips, and psycopg keeps its prepared statements (a
+    ROLLBACK drops them). Switching a pooled connection of the main engine to autocommit and
+    back for each request would cost about as much as the statement. Its pool is the second one
+    of each process (docs/deploy.md counts the connections); it has the same bounds and the same
+    idle ping. On SQLite (one file or in-memory database, one engine) it is the main engine: the
+    driver opens no transaction for a read, and a write commits itself."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import create_engine
+
+        engine = create_engine(engine.url, isolation_level="AUTOCOMMIT", **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        ping_idle_connections(engine)
+    app.extensions[AUTOCOMMIT_ENGINE] = engine
+
+
+def autocommit_engine(app):
+    return app.extensions[AUTOCOMMIT_ENGINE]
+
+
+def dispose_engines(app, db):
+    """Close every pooled connection of the app's engines (tests, and before a fork)."""
+    with app.app_context():
+        engines = list(db.engines.values())
+    engines.append(app.extensions.get(AUTOCOMMIT_ENGINE))
+    for engine in dict.fromkeys(e for e in engines if e is not None):
+        engine.dispose()

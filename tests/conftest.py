@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from idp import create_app
 from idp.extensions import db as qsm_db
+from siteops.database import dispose_engines
 
 PASSWORD = "correct horse battery"
 
@@ -40,7 +41,7 @@ def app():
         yield app
         qsm_db.session.remove()
         qsm_db.drop_all()
-        qsm_db.engine.dispose()
+        dispose_engines(app, qsm_db)  # the autocommit engine too (PostgreSQL)
     from idp.extensions import throttle
 
     with app.app_context():

@@ -21,6 +21,7 @@ import clients.smartship.extensions
 import idp
 import idp.extensions
 from config import ROOT
+from siteops.database import dispose_engines
 
 SITES = {
     "qsm": (idp.create_app, idp.extensions.db, ROOT / "migrations" / "idp"),
@@ -60,7 +61,7 @@ def db(site, migration_database_url):
     with app.app_context():
         yield database
         database.session.remove()
-        database.engine.dispose()
+        dispose_engines(app, database)
 
 
 def schema_differences(db):

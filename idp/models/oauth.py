@@ -11,6 +11,36 @@ from ..extensions import db
 from .seller import utcnow
 
 
+def allowed_scope(registered, requested):
+    """The part of ``requested`` a client registered with ``registered`` may have, in the order
+    asked, each scope once."""
+    if not requested:
+        return ""
+    allowed = set(scope_to_list(registered))
+    return list_to_scope([s for s in dict.fromkeys(scope_to_list(requested)) if s in allowed])
+
+
+def has_grant_type(client, grant_type):
+    """Whether ``client`` (an OAuthClient or a row with its columns) registered ``grant_type``."""
+    return grant_type in client.grant_types.split()
+
+
+def access_token_active(token, family_revoked_at, at):
+    """An access token works until it expires, is revoked, or its grant (family) is revoked.
+    ``token`` is a Token or a row with its columns."""
+    return token.access_expires_at > at and token.access_revoked_at is None and family_revoked_at is None
+
+
+def refresh_token_active(token, family_revoked_at, at):
+    """A refresh token works once, until it expires or its grant is revoked."""
+    return (
+        token.refresh_token_hash is not None
+        and token.refresh_rotated_at is None
+        and family_revoked_at is None
+        and (token.refresh_expires_at or 0) > at
+    )
+
+
 class OAuthClient(ClientMixin, db.Model):
     __tablename__ = "oauth_clients"
 
@@ -66,10 +96,7 @@ class OAuthClient(ClientMixin, db.Model):
         return uris[0] if len(uris) == 1 else None
 
     def get_allowed_scope(self, scope):
-        if not scope:
-            return ""
-        allowed = set(scope_to_list(self.scope))
-        return list_to_scope([s for s in dict.fromkeys(scope_to_list(scope)) if s in allowed])
+        return allowed_scope(self.scope, scope)
 
     def check_redirect_uri(self, redirect_uri):
         # Exact string comparison, as RFC 9700 requires: no prefixes, no patterns.
@@ -87,7 +114,7 @@ class OAuthClient(ClientMixin, db.Model):
         return response_type == "code" and "authorization_code" in self.grant_types.split()
 
     def check_grant_type(self, grant_type):
-        return grant_type in self.grant_types.split()
+        return has_grant_type(self, grant_type)
 
     def __repr__(self):
         return f"<OAuthClient {self.client_id}>"
@@ -198,19 +225,21 @@ class Token(TokenMixin, db.Model):
     def get_expires_in(self):
         return max(0, self.access_expires_at - self.issued_at)
 
+    @property
+    def family_revoked_at(self):
+        return self.family.revoked_at if self.family is not None else None
+
     def is_expired(self):
         return self.access_expires_at <= now()
 
     def is_revoked(self):
-        return self.access_revoked_at is not None or (self.family is not None and self.family.revoked_at is not None)
+        return self.access_revoked_at is not None or self.family_revoked_at is not None
+
+    def is_access_active(self):
+        return access_token_active(self, self.family_revoked_at, now())
 
     def is_refresh_usable(self):
-        return (
-            self.refresh_token_hash is not None
-            and self.refresh_rotated_at is None
-            and self.family.revoked_at is None
-            and (self.refresh_expires_at or 0) > now()
-        )
+        return refresh_token_active(self, self.family_revoked_at, now())
 
     def get_user(self):
         return self.seller

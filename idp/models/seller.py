@@ -21,6 +21,21 @@ def new_public_seller_id():
     return "QS" + "".join(secrets.choice("0123456789") for _ in range(8))
 
 
+def postal_address(seller):
+    """The OpenID Connect address claim (Core 5.1.1) of a Seller, or of a row with its columns."""
+    parts = {
+        "street_address": seller.street_address,
+        "locality": seller.locality,
+        "region": seller.region,
+        "postal_code": seller.postal_code,
+        "country": seller.country,
+    }
+    parts = {k: v for k, v in parts.items() if v}
+    lines = [seller.street_address, " ".join(p for p in (seller.locality, seller.region, seller.postal_code) if p), seller.country]
+    parts["formatted"] = "\n".join(line for line in lines if line)
+    return parts
+
+
 def normalize_email(email):
     return (email or "").strip().lower()
 
@@ -64,17 +79,7 @@ class Seller(UserMixin, db.Model):
 
     @property
     def address(self):
-        parts = {
-            "street_address": self.street_address,
-            "locality": self.locality,
-            "region": self.region,
-            "postal_code": self.postal_code,
-            "country": self.country,
-        }
-        parts = {k: v for k, v in parts.items() if v}
-        lines = [self.street_address, " ".join(p for p in (self.locality, self.region, self.postal_code) if p), self.country]
-        parts["formatted"] = "\n".join(line for line in lines if line)
-        return parts
+        return postal_address(self)
 
     def __repr__(self):
         return f"<Seller {self.seller_id}>"

@@ -2,6 +2,8 @@
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oidc.core import UserInfo
 
+from ..models.seller import postal_address
+
 SCOPES = {
     "openid": "Sign you in with your QSM account",
     "profile": "See your name, shop name and seller ID",
@@ -33,7 +35,8 @@ def describe_scopes(scope):
 
 
 def seller_claims(seller, scope):
-    """The claims of ``seller`` that ``scope`` releases, for ID tokens and UserInfo alike."""
+    """The claims of ``seller`` (a Seller, or a row with its columns) that ``scope`` releases,
+    for ID tokens and UserInfo alike."""
     scopes = set(scope_to_list(scope) or [])
     claims = {"sub": seller.sub}
     if "profile" in scopes:
@@ -45,7 +48,7 @@ def seller_claims(seller, scope):
         )
     if "email" in scopes:
         claims.update(email=seller.email, email_verified=bool(seller.email_verified))
-    address = seller.address if "address" in scopes else None
+    address = postal_address(seller) if "address" in scopes else None
     if address and address.get("formatted"):
         claims["address"] = address
     if "phone" in scopes and seller.phone:

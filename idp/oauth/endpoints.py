@@ -1,5 +1,5 @@
-"""The bearer-token protector (RFC 6750), revocation (RFC 7009), introspection (RFC 7662),
-UserInfo and RP-initiated logout."""
+"""The bearer-token protector (RFC 6750) of the seller API, revocation (RFC 7009) and
+RP-initiated logout, on Authlib; the bearer errors UserInfo shares (machine.py)."""
 import json
 
 from authlib.consts import default_json_headers
@@ -7,14 +7,11 @@ from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
-from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
-from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
-from flask import Response, abort, current_app
+from flask import Response, abort
 
 from ..auth.session import end_session as end_seller_session
 from . import keys
-from .claims import seller_claims
 from .tokens import find_active_access_token, find_token, revoke_access_token, revoke_family
 
 SECRET_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -71,7 +68,9 @@ class BearerProtector(ResourceProtector):
         abort(Response(json.dumps(body), status=status, headers=headers))
 
 
-class _TokenLookup:
+class RevocationEndpoint(_RevocationEndpoint):
+    CLIENT_AUTH_METHODS = SECRET_AUTH_METHODS + ["none"]
+
     def check_params(self, request, client):
         # The hint is ignored (one lookup finds either kind), so an unknown one is no error;
         # Authlib would answer it with a 401 that carries no challenge.
@@ -84,10 +83,6 @@ class _TokenLookup:
         if row is not None:
             row.presented_as = kind
         return row
-
-
-class RevocationEndpoint(_TokenLookup, _RevocationEndpoint):
-    CLIENT_AUTH_METHODS = SECRET_AUTH_METHODS + ["none"]
 
     def authenticate_token(self, request, client):
         self.check_params(request, client)
@@ -104,56 +99,6 @@ class RevocationEndpoint(_TokenLookup, _RevocationEndpoint):
             revoke_family(token.family_id, "revoked_by_client")
         else:
             revoke_access_token(token)
-
-
-class IntrospectionEndpoint(_TokenLookup, _IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = SECRET_AUTH_METHODS
-
-    def check_permission(self, token, client, request):
-        # A client may introspect only what was issued to it; others learn nothing.
-        return token.check_client(client)
-
-    def create_introspection_payload(self, token):
-        # Authlib would judge a refresh token by the expiry of the access token issued with it.
-        if token is None:
-            return {"active": False}
-        return self.introspect_token(token)
-
-    def introspect_token(self, token):
-        if token.presented_as == "refresh_token":
-            active = token.is_refresh_usable()
-            exp = token.refresh_expires_at
-        else:
-            active = not token.is_expired() and not token.is_revoked()
-            exp = token.access_expires_at
-        if not active:
-            return {"active": False}
-        body = {
-            "active": True,
-            "client_id": token.client.client_id,
-            "token_type": "Bearer" if token.presented_as == "access_token" else "refresh_token",
-            "scope": token.scope,
-            "iat": token.issued_at,
-            "exp": exp,
-            "iss": current_app.config["ISSUER"],
-        }
-        if token.seller is not None:
-            # sub only: the email is released by the email scope, not by introspection.
-            body["sub"] = token.seller.sub
-        return body
-
-
-class UserInfoEndpoint(_UserInfoEndpoint):
-    def get_issuer(self):
-        return current_app.config["ISSUER"]
-
-    def generate_user_info(self, user, scope):
-        if user is None:  # a client's own token: there is no seller to describe
-            raise InsufficientScope()
-        return seller_claims(user, scope)
-
-    def resolve_private_key(self):
-        return keys.active_key(keys.DEFAULT_ALGORITHM)
 
 
 class EndSessionEndpoint(_EndSessionEndpoint):

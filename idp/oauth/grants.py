@@ -1,4 +1,6 @@
-"""The grants QSM allows, each a thin subclass of Authlib's that stores through tokens.py."""
+"""The grants QSM allows: the code and refresh grants, each a thin subclass of Authlib's that stores
+through tokens.py, and the scope rule of a client's own token (client_credentials, answered
+before Flask by machine.py)."""
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
@@ -10,9 +12,10 @@ from ..clock import now
 from ..digests import digest
 from ..extensions import db
 from ..models import AuthorizationCode
+from ..models.oauth import allowed_scope
 from . import keys
 from .backchannel import remember_session_client
-from .claims import IDENTITY_SCOPES, seller_claims
+from .claims import IDENTITY_SCOPES, SCOPES, seller_claims
 from .tokens import find_authorization_code, find_refresh_token
 
 # A code lives at most a minute, whatever the configuration says.
@@ -157,10 +160,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         pass
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-
-    def generate_token(self, user=None, scope=None, **kwargs):
-        # No seller stands behind a client's own token: identity scopes would mean nothing.
-        kept = [s for s in scope_to_list(scope) or [] if s not in IDENTITY_SCOPES]
-        return super().generate_token(user=user, scope=list_to_scope(kept), **kwargs)
+def client_token_scope(client, requested):
+    """The scope of a client's own token (client_credentials, RFC 6749 4.4.2 and 3.3): what it
+    asked for and registered. A scope QSM does not know is invalid_scope; the seller's identity
+    scopes are dropped, since no seller stands behind such a token."""
+    asked = scope_to_list(requested) or []
+    if any(scope not in SCOPES for scope in asked):
+        raise InvalidScopeError()
+    return allowed_scope(client.scope, list_to_scope([s for s in asked if s not in IDENTITY_SCOPES]))

@@ -1,8 +1,8 @@
-"""HTTP surface of the OpenID Provider. Views turn requests into calls; the rules live in
-grants.py, consent.py, tokens.py and keys.py."""
+"""HTTP surface of the OpenID Provider in Flask. Views turn requests into calls; the rules live in
+grants.py, consent.py, tokens.py and keys.py. Discovery and the JWKS (documents.py), a client's
+own token, introspection and UserInfo (machine.py) are answered before Flask."""
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -11,31 +11,21 @@ from urllib.parse import urlencode
 
 from .. import audit
 from ..clock import now
-from ..extensions import csrf, db, without_transaction
+from ..extensions import csrf, db
 from .claims import describe_scopes
 from .consent import record_consent, scopes_to_ask, touch_consent
 from .server import authorization_server
+from .wire import parameter_problem
 
 bp = Blueprint("oauth", __name__)
-
-MAX_PARAMETER_LENGTH = 2048
 
 
 @bp.before_request
 def refuse_malformed_parameters():
-    """Repeated or oversized parameters are refused before Authlib sees them (RFC 6749 3.1, 3.2)."""
-    # request.values: a parameter in both the query and the body is given twice too.
-    for name in request.values:
-        values = request.values.getlist(name)
-        shown = name if len(name) <= 128 and not invalid_error_characters(name) else "?"
-        if len(values) > 1:
-            return malformed_request(f"Parameter '{shown}' was given more than once.")
-        if len(values[0]) > MAX_PARAMETER_LENGTH or len(name) > 128:
-            return malformed_request(f"Parameter '{shown}' is too long.")
-        # No OAuth value holds a NUL, and PostgreSQL text columns refuse one with an error.
-        if "\x00" in name or "\x00" in values[0]:
-            return malformed_request(f"Parameter '{shown}' holds a NUL character.")
-    return None
+    """Repeated, oversized or NUL parameters are refused before Authlib sees them (wire.py);
+    request.values: a parameter in both the query and the body is given twice too."""
+    problem = parameter_problem(request.values.items(multi=True))
+    return malformed_request(problem) if problem else None
 
 
 def malformed_request(description):
@@ -156,32 +146,17 @@ def issue_code(grant, seller):
 @bp.post("/oauth/token")
 @csrf.exempt
 def token():
+    """The code and refresh grants (a client's own token is answered before Flask: machine.py)."""
     # The response (an ID token's claims) is built from rows this request just read: nothing
     # to reload from the database after the grant commits.
     db.session().expire_on_commit = False
-    if request.form.get("grant_type") == "client_credentials":
-        without_transaction()  # it writes one row, atomic by itself
     return authorization_server.create_token_response()
-
-
-@bp.route("/oauth/userinfo", methods=["GET", "POST"])
-@csrf.exempt
-def userinfo():
-    without_transaction()
-    return authorization_server.create_endpoint_response("userinfo")
 
 
 @bp.post("/oauth/revoke")
 @csrf.exempt
 def revoke():
     return authorization_server.create_endpoint_response("revocation")
-
-
-@bp.post("/oauth/introspect")
-@csrf.exempt
-def introspect():
-    without_transaction()
-    return authorization_server.create_endpoint_response("introspection")
 
 
 @bp.route("/oauth/logout", methods=["GET", "POST"])

@@ -10,16 +10,10 @@ from ..digests import new_secret
 from ..extensions import db
 from ..models import OAuthClient
 from .claims import SCOPES
-from .endpoints import (
-    EndSessionEndpoint,
-    IntrospectionEndpoint,
-    RevocationEndpoint,
-    UserInfoEndpoint,
-    create_resource_protector,
-)
+from .client_auth import plausible_client_id
+from .endpoints import EndSessionEndpoint, RevocationEndpoint, create_resource_protector
 from .grants import (
     AuthorizationCodeGrant,
-    ClientCredentialsGrant,
     OpenIDCode,
     OpenIDRefresh,
     RefreshTokenGrant,
@@ -33,7 +27,7 @@ CLIENT_BY_ID = db.select(OAuthClient).where(OAuthClient.client_id == db.bindpara
 
 
 def query_client(client_id):
-    if not client_id or len(client_id) > 64 or "\x00" in client_id:
+    if not plausible_client_id(client_id):
         return None
     return db.session.execute(CLIENT_BY_ID, {"client_id": client_id}).scalar_one_or_none()
 
@@ -101,9 +95,6 @@ def init_oauth(app):
     authorization_server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     authorization_server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
     authorization_server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
-    authorization_server.register_grant(ClientCredentialsGrant)
     authorization_server.register_endpoint(RevocationEndpoint)
-    authorization_server.register_endpoint(IntrospectionEndpoint)
-    authorization_server.register_endpoint(UserInfoEndpoint(resource_protector=require_oauth))
     authorization_server.register_endpoint(EndSessionEndpoint)
     authorization_server._qsm_wired = True

@@ -6,11 +6,14 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from flask import current_app
 from sqlalchemy.orm import joinedload, lazyload
 
+from siteops.statements import Statement
+
 from .. import audit
 from ..clock import now
-from ..digests import digest
+from ..digests import digest, new_secret
 from ..extensions import db
 from ..models import AuthorizationCode, OAuthClient, Seller, Token, TokenFamily
+from ..models.oauth import access_token_active, refresh_token_active
 
 
 # The statements of the hot endpoints, built once: building one per request (and its cache key)
@@ -49,13 +52,12 @@ TOKEN_BY_HASH = (
 )
 
 
-def _token_row(token, family_id, client, seller, issued):
+def token_row(token, family_id, client_pk, seller_pk, issued, config):
     """The row of a new token: digests only, never the token itself."""
-    config = current_app.config
     row = {
         "family_id": family_id,
-        "client_pk": client.id,
-        "seller_pk": seller.id if seller else None,
+        "client_pk": client_pk,
+        "seller_pk": seller_pk,
         "scope": token.get("scope", ""),
         "access_token_hash": digest(token["access_token"]),
         "issued_at": issued,
@@ -77,17 +79,13 @@ def _insert_family(client, seller, auth_time, issued):
 
 
 def save_token(token, request):
-    """Authlib's save_token hook. Each grant's writes are one transaction: a crash between
+    """Authlib's save_token hook (the code and refresh grants). Each grant's writes are one transaction: a crash between
     spending a code or refresh token and storing what replaces it would leave the client with
     nothing usable, and its retry would count as reuse."""
     if request.refresh_token is not None:
         rotate_refresh_token(request.refresh_token, token, request.client, request.user)
-    elif request.authorization_code is not None:
-        redeem_authorization_code(request.authorization_code, token, request.client, request.user)
     else:
-        # A client's own token: one row, in no family (nothing descends from it).
-        db.session.execute(INSERT_TOKEN, _token_row(token, None, request.client, None, now()))
-        db.session.commit()
+        redeem_authorization_code(request.authorization_code, token, request.client, request.user)
 
 
 def find_authorization_code(code, client):
@@ -114,7 +112,7 @@ def redeem_authorization_code(code, token, client, seller):
         db.session.rollback()
         refuse_code_replay(code.id)
         raise InvalidGrantError("Invalid 'code' in request.")
-    db.session.execute(INSERT_TOKEN, _token_row(token, family_id, client, seller, issued))
+    db.session.execute(INSERT_TOKEN, token_row(token, family_id, client.id, seller.id if seller else None, issued, current_app.config))
     db.session.commit()
 
 
@@ -152,7 +150,7 @@ def rotate_refresh_token(row, token, client, seller):
         db.session.rollback()
         revoke_family(row.family_id, "refresh_token_reuse")
         raise InvalidGrantError("Invalid 'refresh_token' in request.")
-    db.session.execute(INSERT_TOKEN, _token_row(token, row.family_id, client, seller, issued))
+    db.session.execute(INSERT_TOKEN, token_row(token, row.family_id, client.id, seller.id if seller else None, issued, current_app.config))
     db.session.commit()
 
 
@@ -193,6 +191,104 @@ def find_token(value):
 
 def find_active_access_token(value):
     row = db.session.execute(ACCESS_TOKEN_BY_HASH, {"token_hash": digest(value)}).scalar_one_or_none()
-    if row is None or row.is_expired() or row.is_revoked():
+    if row is None or not row.is_access_active():
+        return None
+    return row
+
+
+# --- The machine endpoints (machine.py): plain rows on the driver's cursor (siteops.statements),
+# each statement its own transaction. ------------------------------------------------------------
+
+_sellers = Seller.__table__
+_WITH_FAMILY_AND_SELLER = _tokens.outerjoin(_families, _families.c.id == _tokens.c.family_id).outerjoin(
+    _sellers, _sellers.c.id == _tokens.c.seller_pk
+)
+_FAMILY_REVOKED_AT = _families.c.revoked_at.label("family_revoked_at")
+# Another client's token is not found at all: a client may introspect only what it was issued.
+INTROSPECTED_TOKEN = Statement(
+    db.select(
+        _tokens.c.access_token_hash,
+        _tokens.c.scope,
+        _tokens.c.issued_at,
+        _tokens.c.access_expires_at,
+        _tokens.c.access_revoked_at,
+        _tokens.c.refresh_token_hash,
+        _tokens.c.refresh_expires_at,
+        _tokens.c.refresh_rotated_at,
+        _FAMILY_REVOKED_AT,
+        _sellers.c.sub,
+    )
+    .select_from(_WITH_FAMILY_AND_SELLER)
+    .where(
+        _tokens.c.client_pk == db.bindparam("client_pk"),
+        db.or_(_tokens.c.access_token_hash == db.bindparam("token_hash"), _tokens.c.refresh_token_hash == db.bindparam("token_hash")),
+    )
+)
+_CLIENT_TOKEN_COLUMNS = ("family_id", "client_pk", "seller_pk", "scope", "access_token_hash", "issued_at", "access_expires_at")
+INSERT_CLIENT_TOKEN = Statement(_tokens.insert().values({name: db.bindparam(name) for name in _CLIENT_TOKEN_COLUMNS}))
+# A bearer token with the seller columns its claims are made of (claims.seller_claims).
+BEARER_TOKEN_WITH_SELLER = Statement(
+    db.select(
+        _tokens.c.scope,
+        _tokens.c.access_expires_at,
+        _tokens.c.access_revoked_at,
+        _FAMILY_REVOKED_AT,
+        _tokens.c.seller_pk,
+        *(
+            _sellers.c[name]
+            for name in (
+                "sub", "contact_name", "shop_name", "seller_id", "updated_at", "email", "email_verified", "phone",
+                "street_address", "locality", "region", "postal_code", "country",
+            )
+        ),
+    )
+    .select_from(_WITH_FAMILY_AND_SELLER)
+    .where(_tokens.c.access_token_hash == db.bindparam("token_hash"))
+)
+
+
+def issue_client_token(connection, client, scope, config):
+    """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
+    (nothing descends from it), one INSERT, atomic by itself."""
+    token = {"token_type": "Bearer", "access_token": new_secret(32), "expires_in": config["ACCESS_TOKEN_TTL"]}
+    if scope:
+        token["scope"] = scope
+    INSERT_CLIENT_TOKEN.write(connection, token_row(token, None, client.id, None, now(), config))
+    return token
+
+
+def introspect_token(connection, value, client, issuer):
+    """RFC 7662 2.2: what ``client`` may learn of a token it presents, access or refresh."""
+    token_hash = digest(value)
+    row = INTROSPECTED_TOKEN.first(connection, {"client_pk": client.id, "token_hash": token_hash})
+    if row is None:
+        return {"active": False}
+    at = now()
+    if row.access_token_hash == token_hash:
+        active, expires_at, token_type = access_token_active(row, row.family_revoked_at, at), row.access_expires_at, "Bearer"
+    else:
+        active, expires_at, token_type = refresh_token_active(row, row.family_revoked_at, at), row.refresh_expires_at, "refresh_token"
+    if not active:
+        return {"active": False}
+    body = {
+        "active": True,
+        "client_id": client.client_id,
+        "token_type": token_type,
+        "scope": row.scope,
+        "iat": row.issued_at,
+        "exp": expires_at,
+        "iss": issuer,
+    }
+    if row.sub is not None:
+        # sub only: the email is released by the email scope, not by introspection.
+        body["sub"] = row.sub
+    return body
+
+
+def active_bearer_token(connection, value):
+    """The row of a usable access token, with its seller's columns (none for a client's own
+    token), or None for an unknown, expired or revoked one."""
+    row = BEARER_TOKEN_WITH_SELLER.first(connection, {"token_hash": digest(value)})
+    if row is None or not access_token_active(row, row.family_revoked_at, now()):
         return None
     return row

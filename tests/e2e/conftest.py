@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
+from siteops.database import dispose_engines
 from tests.support.live_server import live_servers  # noqa: F401 (a fixture, used below and by the tests)
 
 PASSWORD = "correct horse battery"
@@ -116,7 +117,7 @@ def start_qsm(live_servers, tmp_path_factory):  # noqa: F811 (the imported fixtu
         with server.app.app_context():
             db.session.remove()
             db.drop_all()
-            db.engine.dispose()
+            dispose_engines(server.app, db)
             throttle.reset()
 
 

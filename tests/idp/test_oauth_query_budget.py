@@ -1,26 +1,9 @@
 """The hot endpoints stay lean: a budget of SQL statements per request, so a change that adds
 a lookup per token request or per UserInfo call shows up here."""
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from idp.extensions import db
 from tests.conftest import basic_auth, bearer
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.support.statements import statements
 
 
 @pytest.fixture

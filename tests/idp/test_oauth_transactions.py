@@ -3,12 +3,12 @@ on are settled in the database."""
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from idp.extensions import db
 from idp.models import SessionClient
 from tests.conftest import basic_auth, query_of
+from tests.support.statements import listening, outside_transaction
 
 
 @contextmanager
@@ -21,11 +21,8 @@ def failing(statement_start):
             raise OperationalError(statement, {}, Exception("connection lost"))
 
     state = {"failed": False}
-    event.listen(db.engine, "before_cursor_execute", fail)
-    try:
+    with listening(fail):
         yield state
-    finally:
-        event.remove(db.engine, "before_cursor_execute", fail)
 
 
 @pytest.fixture
@@ -89,11 +86,8 @@ def test_two_authorizations_at_once_in_one_session_both_get_a_code(client, grant
                 other.commit()
 
     done = []
-    event.listen(db.engine, "before_cursor_execute", other_request_first)
-    try:
+    with listening(other_request_first):
         response = f.authorize(scope="openid")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", other_request_first)
     assert done and response.status_code == 302, response.get_data(as_text=True)
     assert "code" in query_of(response.location)
     rows = db.session.execute(db.select(SessionClient).filter_by(sid=sid)).scalars().all()
@@ -110,17 +104,12 @@ def test_userinfo_and_introspection_read_outside_a_transaction(app, client, gran
     seen = []
 
     def record(conn, cursor, statement, *args):
-        dbapi = conn.connection.dbapi_connection
-        autocommit = dbapi.autocommit if conn.dialect.name == "postgresql" else dbapi.isolation_level is None
-        seen.append((statement.split()[0], autocommit))
+        seen.append((statement.split()[0], outside_transaction(conn)))
 
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with listening(record):
         assert client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
         db.session.remove()
         assert client.post("/oauth/introspect", data={"token": tokens["access_token"]}, headers=headers).get_json()["active"]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert seen and all(autocommit is True for _, autocommit in seen), seen
     # With nothing in the session beforehand: UserInfo one query, introspection two.
     assert [statement for statement, _ in seen] == ["SELECT"] * 3, seen
@@ -137,14 +126,10 @@ def test_a_client_token_is_one_row_written_outside_a_transaction(app, client, ma
     seen = []
 
     def record(conn, cursor, statement, *args):
-        dbapi = conn.connection.dbapi_connection
-        seen.append((statement.split()[0], dbapi.autocommit if conn.dialect.name == "postgresql" else dbapi.isolation_level is None))
+        seen.append((statement.split()[0], outside_transaction(conn)))
 
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with listening(record):
         response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=headers)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert seen == [("SELECT", True), ("INSERT", True)], seen
     row = db.session.execute(db.select(Token).filter_by(client_pk=machine_pk)).scalar_one()
@@ -167,14 +152,11 @@ def test_token_grants_from_a_fresh_session_need_no_more_statements(client, grant
     def record(conn, cursor, statement, *args):
         seen.append(statement.split()[0])
 
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with listening(record):
         tokens = client.post("/oauth/token", data=data, headers=headers).get_json()
         exchanged, seen[:] = list(seen), []
         db.session.remove()
         refreshed = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, headers=headers)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert "id_token" in tokens and refreshed.status_code == 200 and "id_token" in refreshed.get_json()
     assert exchanged == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], exchanged
     assert seen == ["SELECT", "SELECT", "UPDATE", "INSERT"], seen

@@ -8,6 +8,7 @@ import pytest
 
 from config import database_engine_options
 from idp import create_app
+from tests.conftest import basic_auth
 
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=1"
 
@@ -28,15 +29,22 @@ def test_readyz_says_the_database_is_down(broken_qsm):
     assert response.status_code == 503 and response.get_json()["checks"]["database"] == "down"
 
 
-@pytest.mark.parametrize("path", ["/oauth/jwks", "/api/v1/orders"])
+@pytest.mark.parametrize("path", ["/oauth/jwks", "/api/v1/orders", "/oauth/userinfo"])
 def test_machine_endpoints_answer_503_json(broken_qsm, path):
     response = broken_qsm.get(path, headers={"Authorization": "Bearer some-token"})
     assert response.status_code == 503
     assert response.get_json()["error"] == "temporarily_unavailable"
 
 
-def test_token_endpoint_answers_503_json(broken_qsm):
-    response = broken_qsm.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "a", "client_secret": "b"})
+@pytest.mark.parametrize("grant_type", ["client_credentials", "refresh_token"])
+def test_token_endpoint_answers_503_json(broken_qsm, grant_type):
+    data = {"grant_type": grant_type, "client_id": "a", "client_secret": "b", "refresh_token": "c"}
+    response = broken_qsm.post("/oauth/token", data=data)
+    assert response.status_code == 503 and response.get_json()["error"] == "temporarily_unavailable"
+
+
+def test_introspection_answers_503_json(broken_qsm):
+    response = broken_qsm.post("/oauth/introspect", data={"token": "t"}, headers=basic_auth("a", "b"))
     assert response.status_code == 503 and response.get_json()["error"] == "temporarily_unavailable"
 
 

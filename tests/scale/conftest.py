@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from siteops.database import dispose_engines as dispose_app_engines
 from tests.conftest import pkce_pair
 from tests.e2e.conftest import parse_forms
 
@@ -123,7 +124,7 @@ def dispose_engines(cluster):
         if app is not None:
             with app.app_context():
                 db.session.remove()
-                db.engine.dispose()
+                dispose_app_engines(app, db)
 
 
 @pytest.fixture(scope="package")

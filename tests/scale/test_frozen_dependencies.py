@@ -36,6 +36,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+from siteops.database import dispose_engines
 from tests.e2e.conftest import parse_forms
 
 from .cluster import ROOT, base_environment, free_port
@@ -473,7 +474,7 @@ def prepare_database(database_url):
         client, secret = register_client(name="Frozen RP", redirect_uris=[RP_REDIRECT_URI], scope=RP_SCOPE, trusted=True)
         rp = SimpleNamespace(client_id=client.client_id, client_secret=secret, redirect_uri=RP_REDIRECT_URI)
         db.session.remove()
-        db.engine.dispose()  # no connection of this process stays in the frozen server
+        dispose_engines(app, db)  # no connection of this process stays in the frozen server
     return {"email": email, "rp": rp}
 
 
