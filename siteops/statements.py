@@ -39,11 +39,16 @@ class Statement:
             cursor.close()
         return None if row is None else self.row_type._make(row)
 
-    def write(self, connection, parameters):
-        """Run a write and commit it: nothing to commit on a connection in autocommit (psycopg
-        sends nothing then); SQLite's driver opened a transaction for it."""
-        self._execute(connection, parameters).close()
-        connection.connection.dbapi_connection.commit()
+    def write(self, connection, parameters, commit=True):
+        """Run a write and commit it (unless ``commit=False``: more follows in the same
+        transaction); the number of rows it wrote. Nothing to commit on a connection in
+        autocommit (psycopg sends nothing then); SQLite's driver opened a transaction for it."""
+        cursor = self._execute(connection, parameters)
+        rowcount = cursor.rowcount
+        cursor.close()
+        if commit:
+            connection.connection.dbapi_connection.commit()
+        return rowcount
 
     def _compile(self, dialect):
         compiled = self.statement.compile(dialect=dialect)

@@ -15,16 +15,11 @@ from ..models import OAuthClient
 
 MAX_CLIENT_ID_LENGTH = 64
 _clients = OAuthClient.__table__
-# What authentication and the client's own grants need, as a plain row.
+# What authentication checks; a statement that reads a client for it selects these columns.
+CLIENT_AUTH_COLUMNS = (_clients.c.id, _clients.c.client_id, _clients.c.client_secret_hash, _clients.c.token_endpoint_auth_method)
+# ... and what a client's own token needs besides.
 CLIENT_BY_ID = Statement(
-    db.select(
-        _clients.c.id,
-        _clients.c.client_id,
-        _clients.c.client_secret_hash,
-        _clients.c.token_endpoint_auth_method,
-        _clients.c.grant_types,
-        _clients.c.scope,
-    ).where(_clients.c.client_id == db.bindparam("client_id"))
+    db.select(*CLIENT_AUTH_COLUMNS, _clients.c.grant_types, _clients.c.scope).where(_clients.c.client_id == db.bindparam("client_id"))
 )
 
 
@@ -47,12 +42,14 @@ def presented_credentials(request, methods):
     return presented
 
 
-def authenticate_client(connection, request, methods):
-    """The row of the client the request authenticates, or InvalidClientError."""
+def authenticate_client(connection, request, methods, statement=CLIENT_BY_ID, **parameters):
+    """The row of the client the request authenticates, or InvalidClientError. ``statement``
+    reads the client by ``client_id`` (and may read more in the same round trip, with
+    ``parameters``); it selects at least CLIENT_AUTH_COLUMNS."""
     for method, client_id, secret in presented_credentials(request, methods):
         if not plausible_client_id(client_id):
             continue
-        client = CLIENT_BY_ID.first(connection, {"client_id": client_id})
+        client = statement.first(connection, {"client_id": client_id, **parameters})
         if client is not None and client.token_endpoint_auth_method == method and matches_digest(secret, client.client_secret_hash):
             return client
     raise InvalidClientError(status_code=401, description="Client authentication failed.")

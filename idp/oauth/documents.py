@@ -52,10 +52,7 @@ class OpenIDDocuments:
 
     def jwks(self, environ):
         built_from, document = self._jwks
-        view = keys.fresh_view(self.app)
-        if view is None:
-            with self.app.app_context():
-                view = keys.current_keys()
+        view = keys.view_for(self.app)
         if view is not built_from:
             max_age = self.app.config["SIGNING_KEY_CACHE_SECONDS"]
             document = Document(view.jwks_json, "application/jwk-set+json", f"public, max-age={max_age}")

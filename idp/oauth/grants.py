@@ -6,13 +6,15 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
+from authlib.oidc.core.util import create_half_hash
+from joserfc import jwt
 from flask import current_app, session
 
 from ..clock import now
 from ..digests import digest
 from ..extensions import db
 from ..models import AuthorizationCode
-from ..models.oauth import allowed_scope
+from ..models.oauth import allowed_scope, has_grant_type
 from . import keys
 from .backchannel import remember_session_client
 from .claims import IDENTITY_SCOPES, SCOPES, seller_claims
@@ -85,6 +87,31 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return authorization_code.seller  # loaded with the code
 
 
+def id_token_algorithm(client):
+    """The client's registered algorithm for ID tokens (a client row or OAuthClient)."""
+    alg = client.id_token_signed_response_alg
+    return alg if alg in keys.ALGORITHMS else keys.DEFAULT_ALGORITHM
+
+
+def id_token_client_claims(client, issued, config):
+    """The claims every ID token of QSM carries for ``client``."""
+    return {"iss": config["ISSUER"], "aud": [client.client_id], "iat": issued, "exp": issued + config["ID_TOKEN_TTL"]}
+
+
+def refreshed_id_token(client, seller, scope, access_token, auth_time, view, config):
+    """The ID token of a refresh (OpenID Connect Core 12.2), as OpenIDRefresh makes it through
+    Authlib's hook: signed with the client's algorithm, at_hash of the new access token, the
+    original login's auth_time, the seller's claims for ``scope``, never a nonce."""
+    alg = id_token_algorithm(client)
+    key = keys.active_key(alg, view)
+    issued = now()
+    claims = id_token_client_claims(client, issued, config)
+    claims["auth_time"] = auth_time or issued
+    claims["at_hash"] = create_half_hash(access_token, alg).decode("ascii")
+    claims.update(seller_claims(seller, scope))
+    return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key, [alg])
+
+
 class IDTokens:
     """How QSM signs ID tokens, whichever grant issues them."""
 
@@ -92,22 +119,14 @@ class IDTokens:
         return keys.active_key(self.get_client_algorithm(client))
 
     def get_client_algorithm(self, client):
-        alg = client.id_token_signed_response_alg
-        return alg if alg in keys.ALGORITHMS else keys.DEFAULT_ALGORITHM
+        return id_token_algorithm(client)
 
     def get_encode_header(self, client):
         key = self.resolve_client_private_key(client)
         return {"alg": self.get_client_algorithm(client), "kid": key.kid, "typ": "JWT"}
 
     def get_client_claims(self, client):
-        config = current_app.config
-        issued = now()
-        return {
-            "iss": config["ISSUER"],
-            "aud": [client.client_id],
-            "iat": issued,
-            "exp": issued + config["ID_TOKEN_TTL"],
-        }
+        return id_token_client_claims(client, now(), current_app.config)
 
     def generate_user_info(self, user, scope):
         return seller_claims(user, scope)
@@ -147,8 +166,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if row is None:
             return None
         # A request for more than was granted must fail before the token is spent.
-        requested = self.request.payload.scope
-        if requested and not set(scope_to_list(requested)) <= set(scope_to_list(row.scope)):
+        if not within_granted_scope(self.request.payload.scope, row.scope):
             raise InvalidScopeError()
         return row
 
@@ -158,6 +176,17 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token):
         # Spent by save_token, in the transaction that stored its successor.
         pass
+
+
+def keeps_refresh_tokens(client, has_seller, scope):
+    """A refresh token comes only with a seller's grant that asked for offline_access, to a
+    client registered for the refresh grant."""
+    return has_seller and "offline_access" in (scope_to_list(scope) or []) and has_grant_type(client, "refresh_token")
+
+
+def within_granted_scope(requested, granted):
+    """RFC 6749 6: a refresh may ask for less than was granted, never more."""
+    return not requested or set(scope_to_list(requested)) <= set(scope_to_list(granted) or [])
 
 
 def client_token_scope(client, requested):

@@ -158,6 +158,15 @@ def current_keys():
     return view
 
 
-def active_key(alg):
-    keys = current_keys()
+def view_for(app):
+    """The key view for answers made outside Flask (no app context while it is fresh)."""
+    view = fresh_view(app)
+    if view is None:
+        with app.app_context():
+            view = current_keys()
+    return view
+
+
+def active_key(alg, view=None):
+    keys = view or current_keys()
     return keys.active.get(alg) or keys.active[DEFAULT_ALGORITHM]

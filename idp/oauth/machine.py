@@ -1,31 +1,44 @@
-"""The machine endpoints, answered before Flask: a client's own token (``client_credentials`` at
-the token endpoint, RFC 6749 4.4), token introspection (RFC 7662) and UserInfo (OpenID Connect
-Core 5.3).
+"""The machine endpoints, answered before Flask: the token endpoint's client credentials (RFC
+6749 4.4) and successful refreshes (RFC 6749 6), token introspection (RFC 7662) and UserInfo
+(OpenID Connect Core 5.3).
 
-Resource servers and clients call these many times a second, and each answer is a lookup or
-one row. Served through Flask and Authlib, the framework cost several times the work itself
-(a request context, the session, routing, Authlib's request objects, ORM entities), so this
-WSGI layer answers them from the environ (wire.py) with plain rows on a pooled connection
-outside any transaction: a client's own token is 2 statements, introspection 2, UserInfo 1.
-The rules are the ones the rest of QSM uses: client authentication (client_auth.py), the scope
-of a client's token (grants.py), token state (models.oauth), claims (claims.py), and Authlib's
-error classes for every refusal. Token requests for the other grants go on to Flask, where
-Authlib serves them; the routes stay in Flask's URL map as build-only rules, for ``url_for``.
+Clients and resource servers call these many times a second, and each answer is a lookup or
+two. Served through Flask and Authlib, the framework cost several times the work itself (a
+request context, the session, routing, Authlib's request objects, ORM entities), so this WSGI
+layer answers them from the environ (wire.py) with plain rows on the driver's cursor
+(siteops.statements) over a connection in autocommit: a client's own token is 2 statements, a
+refresh 2 (PostgreSQL), introspection 1, UserInfo 1. The rules are the ones the rest of QSM
+uses: client authentication (client_auth.py), scopes and ID tokens (grants.py), token state
+(models.oauth), claims (claims.py), and Authlib's error classes for every refusal. A refresh
+that does not simply succeed, and every other grant, goes on to Flask, where Authlib serves it;
+the routes stay in Flask's URL map as build-only rules, for ``url_for``.
 """
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnauthorizedClientError
 from authlib.oauth2.rfc6750 import InvalidTokenError
+from authlib.oidc.core.grants.util import is_openid_scope
 
 from siteops.database import autocommit_engine, init_autocommit_engine
 from siteops.faults import UNAVAILABLE, dependency_errors
 
 from ..extensions import db
-from ..models.oauth import has_grant_type
+from ..clock import now
+from ..digests import digest, matches_digest
+from ..models.oauth import allowed_scope, has_grant_type, refresh_token_active
 from .claims import seller_claims
-from .client_auth import authenticate_client
+from . import keys
+from .client_auth import authenticate_client, plausible_client_id, presented_credentials
 from .endpoints import REALM, BearerChallenge, InsufficientScope, SECRET_AUTH_METHODS
-from .grants import client_token_scope
-from .tokens import active_bearer_token, introspect_token, issue_client_token
+from .grants import client_token_scope, keeps_refresh_tokens, refreshed_id_token, within_granted_scope
+from .tokens import (
+    INTROSPECTION_REQUEST,
+    REFRESH_REQUEST,
+    active_bearer_token,
+    introspection_answer,
+    issue_client_token,
+    new_bearer_token,
+    rotate_on_connection,
+)
 from .wire import MachineRequest, WireError, answer, oauth_error, wire_error
 
 TOKEN_PATH = "/oauth/token"
@@ -86,7 +99,10 @@ class MachineEndpoints:
     # --- the endpoints ---------------------------------------------------------------------
 
     def token(self, request):
-        if request.get("grant_type") != "client_credentials":
+        grant_type = request.get("grant_type")
+        if grant_type == "refresh_token":
+            return self.refresh(request)
+        if grant_type != "client_credentials":
             return PASS_ON
         with self.connection() as connection:
             client = authenticate_client(connection, request, SECRET_AUTH_METHODS)
@@ -95,14 +111,52 @@ class MachineEndpoints:
             scope = client_token_scope(client, request.get("scope"))
             return issue_client_token(connection, client, scope, self.config)
 
-    def introspection(self, request):
+    def refresh(self, request):
+        """A refresh that succeeds (RFC 6749 6): one statement reads the client, the token and
+        the seller, one spends the token and stores its successor. Every other refresh request
+        (a refusal of any kind, a public client, reuse, a lost race) goes on to Authlib's grant,
+        which answers it as it always has: its refusals, and reuse revoking the grant, stay in
+        one place."""
+        credentials = presented_credentials(request, SECRET_AUTH_METHODS)
+        value = request.get("refresh_token")
+        if len(credentials) != 1 or value is None:
+            return PASS_ON
+        method, client_id, secret = credentials[0]
+        if not plausible_client_id(client_id):
+            return PASS_ON
+        requested = request.get("scope")
         with self.connection() as connection:
-            client = authenticate_client(connection, request, SECRET_AUTH_METHODS)
-            # The hint (RFC 7662 2.1) is ignored: one lookup finds either kind.
-            token = request.get("token")
-            if token is None:
+            row = REFRESH_REQUEST.first(connection, {"client_id": client_id, "token_hash": digest(value)})
+            if not (
+                row is not None
+                and row.token_endpoint_auth_method == method
+                and matches_digest(secret, row.client_secret_hash)
+                and has_grant_type(row, "refresh_token")
+                and row.token_id is not None
+                and row.seller_pk is not None
+                and refresh_token_active(row, row.family_revoked_at, now())
+                and within_granted_scope(requested, row.scope)
+            ):
+                return PASS_ON
+            scope = requested or row.scope
+            token = new_bearer_token(row, allowed_scope(row.client_scope, scope), keeps_refresh_tokens(row, True, scope), self.config)
+            if not rotate_on_connection(connection, row, token, row.id, self.config):
+                return PASS_ON  # spent by another request meanwhile: reuse, for the grant to answer
+        if is_openid_scope(token.get("scope")):
+            view = keys.view_for(self.app)
+            token["id_token"] = refreshed_id_token(row, row, token["scope"], token["access_token"], row.auth_time, view, self.config)
+        return token
+
+    def introspection(self, request):
+        # The hint (RFC 7662 2.1) is ignored: one lookup finds either kind.
+        token = request.get("token")
+        with self.connection() as connection:
+            if token is None:  # the client authenticates first, as at every endpoint
+                authenticate_client(connection, request, SECRET_AUTH_METHODS)
                 raise InvalidRequestError("'token' is required.")
-            return introspect_token(connection, token, client, self.config["ISSUER"])
+            token_hash = digest(token)
+            row = authenticate_client(connection, request, SECRET_AUTH_METHODS, INTROSPECTION_REQUEST, token_hash=token_hash)
+        return introspection_answer(row, token_hash, self.config["ISSUER"])
 
     def userinfo(self, request):
         token = request.bearer_token()

@@ -3,7 +3,6 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic as _authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
-from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import current_app
 
 from ..digests import new_secret
@@ -15,6 +14,7 @@ from .endpoints import EndSessionEndpoint, RevocationEndpoint, create_resource_p
 from .grants import (
     AuthorizationCodeGrant,
     OpenIDCode,
+    keeps_refresh_tokens,
     OpenIDRefresh,
     RefreshTokenGrant,
     RequiredS256CodeChallenge,
@@ -49,13 +49,7 @@ def _token_generator():
     )
 
     def generate(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
-        # Refresh tokens only for a seller's grant that asked for offline_access.
-        include = (
-            include_refresh_token
-            and user is not None
-            and "offline_access" in (scope_to_list(scope) or [])
-            and client.check_grant_type("refresh_token")
-        )
+        include = include_refresh_token and keeps_refresh_tokens(client, user is not None, scope)
         return bearer(grant_type, client, user=user, scope=scope, expires_in=expires_in, include_refresh_token=include)
 
     return generate

@@ -8,6 +8,8 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from siteops.statements import Statement
 
+from .client_auth import CLIENT_AUTH_COLUMNS
+
 from .. import audit
 from ..clock import now
 from ..digests import digest, new_secret
@@ -200,13 +202,17 @@ def find_active_access_token(value):
 # each statement its own transaction. ------------------------------------------------------------
 
 _sellers = Seller.__table__
+_clients = OAuthClient.__table__
 _WITH_FAMILY_AND_SELLER = _tokens.outerjoin(_families, _families.c.id == _tokens.c.family_id).outerjoin(
     _sellers, _sellers.c.id == _tokens.c.seller_pk
 )
 _FAMILY_REVOKED_AT = _families.c.revoked_at.label("family_revoked_at")
-# Another client's token is not found at all: a client may introspect only what it was issued.
-INTROSPECTED_TOKEN = Statement(
+# An introspection request in one statement: the client named by the credentials (the columns
+# client_auth checks) and the token it presents, if it was issued to that client: another
+# client's token is not found at all (a client may introspect only what it was issued).
+INTROSPECTION_REQUEST = Statement(
     db.select(
+        *CLIENT_AUTH_COLUMNS,
         _tokens.c.access_token_hash,
         _tokens.c.scope,
         _tokens.c.issued_at,
@@ -218,14 +224,34 @@ INTROSPECTED_TOKEN = Statement(
         _FAMILY_REVOKED_AT,
         _sellers.c.sub,
     )
-    .select_from(_WITH_FAMILY_AND_SELLER)
-    .where(
-        _tokens.c.client_pk == db.bindparam("client_pk"),
-        db.or_(_tokens.c.access_token_hash == db.bindparam("token_hash"), _tokens.c.refresh_token_hash == db.bindparam("token_hash")),
+    .select_from(
+        _clients.outerjoin(
+            _tokens,
+            db.and_(
+                _tokens.c.client_pk == _clients.c.id,
+                db.or_(_tokens.c.access_token_hash == db.bindparam("token_hash"), _tokens.c.refresh_token_hash == db.bindparam("token_hash")),
+            ),
+        )
+        .outerjoin(_families, _families.c.id == _tokens.c.family_id)
+        .outerjoin(_sellers, _sellers.c.id == _tokens.c.seller_pk)
     )
+    .where(_clients.c.client_id == db.bindparam("client_id"))
 )
 _CLIENT_TOKEN_COLUMNS = ("family_id", "client_pk", "seller_pk", "scope", "access_token_hash", "issued_at", "access_expires_at")
 INSERT_CLIENT_TOKEN = Statement(_tokens.insert().values({name: db.bindparam(name) for name in _CLIENT_TOKEN_COLUMNS}))
+# PostgreSQL: the same row, committed without waiting for its WAL to reach the disk
+# (synchronous_commit off for this one statement's transaction only). A crash of the database
+# may lose the client tokens of its last moments (at most three wal_writer_delay, 0.6 s by
+# default); such a client is told invalid_token and asks for a new one, as after an expiry.
+# No security rule rests on a client token being durable, unlike a revocation, a code's
+# redemption or a refresh token's rotation, which all wait for the disk.
+_relaxed = db.select(db.func.set_config("synchronous_commit", "off", True).label("relaxed")).cte("relaxed")
+INSERT_CLIENT_TOKEN_RELAXED = Statement(
+    _tokens.insert().from_select(
+        list(_CLIENT_TOKEN_COLUMNS),
+        db.select(*(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _CLIENT_TOKEN_COLUMNS)).select_from(_relaxed),
+    )
+)
 # A bearer token with the seller columns its claims are made of (claims.seller_claims).
 BEARER_TOKEN_WITH_SELLER = Statement(
     db.select(
@@ -247,21 +273,105 @@ BEARER_TOKEN_WITH_SELLER = Statement(
 )
 
 
-def issue_client_token(connection, client, scope, config):
-    """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
-    (nothing descends from it), one INSERT, atomic by itself."""
+_SELLER_CLAIM_COLUMNS = tuple(
+    _sellers.c[name]
+    for name in (
+        "sub", "contact_name", "shop_name", "seller_id", "updated_at", "email", "email_verified", "phone",
+        "street_address", "locality", "region", "postal_code", "country",
+    )
+)
+# A refresh request in one statement: the client named by the credentials and, if it holds it,
+# the refresh token with its family's state and the seller's claims (for the new ID token).
+REFRESH_REQUEST = Statement(
+    db.select(
+        _clients.c.id,
+        _clients.c.client_id,
+        _clients.c.client_secret_hash,
+        _clients.c.token_endpoint_auth_method,
+        _clients.c.grant_types,
+        _clients.c.scope.label("client_scope"),
+        _clients.c.id_token_signed_response_alg,
+        _tokens.c.id.label("token_id"),
+        _tokens.c.family_id,
+        _tokens.c.seller_pk,
+        _tokens.c.scope,
+        _tokens.c.refresh_token_hash,
+        _tokens.c.refresh_expires_at,
+        _tokens.c.refresh_rotated_at,
+        _FAMILY_REVOKED_AT,
+        _families.c.auth_time,
+        *_SELLER_CLAIM_COLUMNS,
+    )
+    .select_from(
+        _clients.outerjoin(_tokens, db.and_(_tokens.c.client_pk == _clients.c.id, _tokens.c.refresh_token_hash == db.bindparam("token_hash")))
+        .outerjoin(_families, _families.c.id == _tokens.c.family_id)
+        .outerjoin(_sellers, _sellers.c.id == _tokens.c.seller_pk)
+    )
+    .where(_clients.c.client_id == db.bindparam("client_id"))
+)
+_SUCCESSOR_COLUMNS = (
+    "client_pk", "seller_pk", "scope", "access_token_hash", "refresh_token_hash", "issued_at", "access_expires_at", "refresh_expires_at",
+)
+_spent = (
+    _tokens.update()
+    .where(_tokens.c.id == db.bindparam("token_id"), _tokens.c.refresh_rotated_at.is_(None))
+    .values(refresh_rotated_at=db.bindparam("issued_at"))
+    .returning(_tokens.c.family_id)
+    .cte("spent")
+)
+# PostgreSQL: spending the refresh token and storing its successor are one statement, so one
+# round trip and atomic by itself; no successor is stored unless this request spent the token.
+ROTATE_IN_ONE_STATEMENT = Statement(
+    _tokens.insert().from_select(
+        ["family_id", *_SUCCESSOR_COLUMNS],
+        db.select(_spent.c.family_id, *(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _SUCCESSOR_COLUMNS)),
+    )
+)
+# Elsewhere (SQLite), the two statements of rotate_refresh_token, in one transaction.
+SPEND = Statement(SPEND_REFRESH_TOKEN)
+INSERT_SUCCESSOR = Statement(_tokens.insert().values({name: db.bindparam(name) for name in ("family_id", *_SUCCESSOR_COLUMNS)}))
+
+
+def rotate_on_connection(connection, row, token, client_pk, config):
+    """Spend the refresh token of ``row`` and store its successor, all or nothing. False when
+    another request spent it first (that is reuse: the caller lets the grant handle it)."""
+    successor = token_row(token, row.family_id, client_pk, row.seller_pk, now(), config)
+    successor.setdefault("refresh_token_hash", None)
+    successor.setdefault("refresh_expires_at", None)
+    if connection.dialect.name == "postgresql":
+        return ROTATE_IN_ONE_STATEMENT.write(connection, {"token_id": row.token_id, **successor}) == 1
+    dbapi_connection = connection.connection.dbapi_connection
+    if SPEND.write(connection, {"token_id": row.token_id, "spent_at": successor["issued_at"]}, commit=False) != 1:
+        dbapi_connection.rollback()
+        return False
+    INSERT_SUCCESSOR.write(connection, successor)
+    return True
+
+
+def new_bearer_token(client, scope, with_refresh_token, config):
+    """A new token response (RFC 6749 5.1), as Authlib's BearerTokenGenerator makes it for the
+    grants served in Flask (server.py): random values, the configured lifetime."""
     token = {"token_type": "Bearer", "access_token": new_secret(32), "expires_in": config["ACCESS_TOKEN_TTL"]}
+    if with_refresh_token:
+        token["refresh_token"] = new_secret(32)
     if scope:
         token["scope"] = scope
-    INSERT_CLIENT_TOKEN.write(connection, token_row(token, None, client.id, None, now(), config))
     return token
 
 
-def introspect_token(connection, value, client, issuer):
-    """RFC 7662 2.2: what ``client`` may learn of a token it presents, access or refresh."""
-    token_hash = digest(value)
-    row = INTROSPECTED_TOKEN.first(connection, {"client_pk": client.id, "token_hash": token_hash})
-    if row is None:
+def issue_client_token(connection, client, scope, config):
+    """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
+    (nothing descends from it), one INSERT, atomic by itself."""
+    token = new_bearer_token(client, scope, False, config)
+    insert = INSERT_CLIENT_TOKEN_RELAXED if connection.dialect.name == "postgresql" else INSERT_CLIENT_TOKEN
+    insert.write(connection, token_row(token, None, client.id, None, now(), config))
+    return token
+
+
+def introspection_answer(row, token_hash, issuer):
+    """RFC 7662 2.2: what the authenticated client of ``row`` (INTROSPECTION_REQUEST) may learn
+    of the token it presented, access or refresh."""
+    if row.access_token_hash is None:  # no token of this client's has that digest
         return {"active": False}
     at = now()
     if row.access_token_hash == token_hash:
@@ -272,7 +382,7 @@ def introspect_token(connection, value, client, issuer):
         return {"active": False}
     body = {
         "active": True,
-        "client_id": client.client_id,
+        "client_id": row.client_id,
         "token_type": token_type,
         "scope": row.scope,
         "iat": row.issued_at,

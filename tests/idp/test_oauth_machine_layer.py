@@ -94,7 +94,7 @@ def test_a_bug_is_a_json_500_without_a_traceback(client, service, monkeypatch, c
     def broken(*args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(machine, "introspect_token", broken)
+    monkeypatch.setattr(machine, "introspection_answer", broken)
     response = client.post("/oauth/introspect", data={"token": "x"}, headers=basic_auth(service.client_id, service.plain_secret))
     assert response.status_code == 500
     assert response.get_json() == {"error": "server_error", "error_description": "Internal Server Error"}

@@ -4,7 +4,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import TokenFamily
-from tests.conftest import basic_auth, bearer
+from tests.conftest import basic_auth, bearer, decode_id_token, token_request_as_registered
 
 SCOPE = "openid profile email offline_access qsm.orders.read"
 
@@ -109,3 +109,47 @@ def test_a_client_without_the_refresh_grant_cannot_refresh(seller, auth, flow, m
     db.session.commit()
     response = refresh(f, tokens["refresh_token"])
     assert response.get_json()["error"] == "unauthorized_client"
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post", "none"])
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_a_refreshed_id_token_is_the_original_logins(app, seller, auth, flow, make_client, method, alg):
+    """Confidential clients' refreshes are answered before Flask (machine.py), public clients'
+    by Authlib's grant: the ID token is the same either way (OpenID Connect Core 12.2)."""
+    import base64
+    import hashlib
+
+    auth.login()
+    f = flow(make_client(trusted=True, token_endpoint_auth_method=method, id_token_signed_response_alg=alg))
+    code = f.get_code(scope=SCOPE)
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    tokens = token_request_as_registered(f, exchange).get_json()
+    original = decode_id_token(f.client, tokens["id_token"])
+    response = token_request_as_registered(f, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 200, response.get_json()
+    new = response.get_json()
+    refreshed = decode_id_token(f.client, new["id_token"])
+    assert refreshed.header["alg"] == alg and refreshed.header["typ"] == "JWT" and refreshed.header["kid"]
+    claims = refreshed.claims
+    assert claims["iss"] == app.config["ISSUER"] and claims["aud"] == [f.oauth_client.client_id]
+    assert claims["sub"] == original.claims["sub"] == seller.sub
+    assert claims["auth_time"] == original.claims["auth_time"]
+    assert claims["exp"] - claims["iat"] == app.config["ID_TOKEN_TTL"]
+    digest = hashlib.sha256(new["access_token"].encode()).digest()
+    assert claims["at_hash"] == base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+    assert "nonce" not in claims
+    assert claims["email"] == seller.email and claims["shop_name"] == seller.shop_name
+    # The login's nonce, session (sid) and method (amr) belong to the login's ID token only.
+    expected = set(original.claims) - {"nonce", "sid", "amr"}
+    assert set(claims) == expected, set(claims) ^ expected
+
+
+@pytest.mark.parametrize("scope, refresh_token, id_token", [("openid", False, True), ("offline_access qsm.orders.read", True, False)])
+def test_a_narrower_refresh_keeps_what_its_scope_allows(client, session, scope, refresh_token, id_token):
+    """Without offline_access no new refresh token; without openid no ID token."""
+    f, tokens = session
+    response = refresh(f, tokens["refresh_token"], scope=scope)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["scope"] == scope
+    assert ("refresh_token" in body) is refresh_token and ("id_token" in body) is id_token
