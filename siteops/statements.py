@@ -82,7 +82,11 @@ class Statement:
             if cursor is not None:
                 cursor.close()
             if lost:
+                # As SQLAlchemy does on a disconnect: every connection of the pool made before
+                # it is suspect (a database restart or a network cut broke them all), not only
+                # this one; a fresh pool replaces them instead of each failing in turn.
                 connection.invalidate(error)
+                connection.engine.dispose(close=False)
             raise exc.DBAPIError.instance(
                 sql, arguments, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
             ) from error

@@ -67,7 +67,8 @@ def test_a_lost_connection_is_invalidated(app, tmp_path):
     def record(dbapi_connection, record, exception):
         invalidated.append(exception)
 
-    event.listen(engine.pool, "invalidate", record)
+    pool = engine.pool
+    event.listen(pool, "invalidate", record)
     try:
         with engine.connect() as connection:
             assert probe.first(connection, {}).one == 1
@@ -75,6 +76,7 @@ def test_a_lost_connection_is_invalidated(app, tmp_path):
             with pytest.raises(DBAPIError) as raised:
                 probe.first(connection, {})
         assert raised.value.connection_invalidated and invalidated == [raised.value.orig]
+        assert engine.pool is not pool  # the others of its time are not handed out again
         with engine.connect() as connection:  # the pool made a new one
             assert probe.first(connection, {}).one == 1
     finally:
