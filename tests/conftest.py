@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from idp import create_app
 from idp.extensions import db as qsm_db
 from siteops.database import dispose_engines
+from tests.support.database import empty_tables
 
 PASSWORD = "correct horse battery"
 
@@ -36,11 +37,8 @@ def app():
     app = create_app("testing")
     app.test_client_class = FreshGlobalsClient
     with app.app_context():
-        qsm_db.drop_all()
-        qsm_db.create_all()
-        yield app
-        qsm_db.session.remove()
-        qsm_db.drop_all()
+        with empty_tables(qsm_db):
+            yield app
         dispose_engines(app, qsm_db)  # the autocommit engine too (PostgreSQL)
     from idp.extensions import throttle
 

@@ -13,6 +13,7 @@ from joserfc.jwk import KeySet, RSAKey
 from clients.demo_app import create_demo_app
 from clients.demo_app.extensions import db as demo_db
 from tests.conftest import FreshGlobalsClient, csrf_token, query_of
+from tests.support.database import empty_tables
 
 ISSUER = "http://qsm.test"
 CLIENT_ID = "parcel-pal"
@@ -157,12 +158,8 @@ def fake_qsm():
 def demo_app():
     app = create_demo_app("testing")
     app.test_client_class = FreshGlobalsClient
-    with app.app_context():
-        demo_db.drop_all()
-        demo_db.create_all()
+    with app.app_context(), empty_tables(demo_db):
         yield app
-        demo_db.session.remove()
-        demo_db.drop_all()
 
 
 @pytest.fixture

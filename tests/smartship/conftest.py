@@ -12,6 +12,7 @@ from joserfc.jwk import KeySet, RSAKey
 from clients.smartship import create_app
 from clients.smartship.extensions import db as smartship_db
 from tests.conftest import FreshGlobalsClient, csrf_token, query_of
+from tests.support.database import empty_tables
 
 ISSUER = "http://qsm.test"
 CLIENT_ID = "smartship"
@@ -157,11 +158,8 @@ def smartship_app(tmp_path):
     app = create_app("testing", test_config={"MAIL_OUTBOX": str(tmp_path / "outbox")})
     app.test_client_class = FreshGlobalsClient
     with app.app_context():
-        smartship_db.drop_all()
-        smartship_db.create_all()
-        yield app
-        smartship_db.session.remove()
-        smartship_db.drop_all()
+        with empty_tables(smartship_db):
+            yield app
         smartship_db.engine.dispose()
     from clients.smartship.extensions import limiter
 
