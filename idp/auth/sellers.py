@@ -1,9 +1,16 @@
 """Seller accounts: creation, authentication, email and password changes."""
 import re
+from typing import NamedTuple
+
+from flask import current_app
+from flask_login import UserMixin
+
+from siteops.database import autocommit_engine
+from siteops.statements import Statement
 
 from ..extensions import db
 from ..models import Seller
-from ..models.seller import normalize_email
+from ..models.seller import normalize_email, session_identity
 from ..passwords import burn_password_check, check_password, hash_password
 
 PASSWORD_MIN_LENGTH = 10
@@ -73,13 +80,37 @@ def create_seller(email, password, shop_name, contact_name, email_verified=True,
     return seller
 
 
+# A login reads only what it checks and what the new session names (one plain query, in
+# autocommit: no transaction, and the connection is back in the pool before bcrypt runs).
+LOGIN_CANDIDATE = Statement(
+    db.select(Seller.id, Seller.sub, Seller.credentials_version, Seller.password_hash).where(Seller.email == db.bindparam("email"))
+)
+
+
+class ProvenSeller(NamedTuple):
+    """The seller whose password a login just checked: what the new session needs of them."""
+
+    id: int
+    sub: str
+    credentials_version: int
+
+    is_active = UserMixin.is_active
+    is_authenticated = UserMixin.is_authenticated
+    is_anonymous = UserMixin.is_anonymous
+
+    def get_id(self):
+        return session_identity(self.sub, self.credentials_version)
+
+
 def authenticate(email, password):
-    """The seller these credentials belong to, or None; as slow for a missing account as for a wrong password."""
-    seller = find_seller_by_email(email)
-    if seller is None:
+    """The ProvenSeller these credentials belong to, or None; as slow for a missing account as
+    for a wrong password."""
+    with autocommit_engine(current_app).connect() as connection:
+        row = LOGIN_CANDIDATE.first(connection, {"email": normalize_email(email)})
+    if row is None:
         burn_password_check(password)
         return None
-    return seller if check_password(password, seller.password_hash) else None
+    return ProvenSeller(row.id, row.sub, row.credentials_version) if check_password(password, row.password_hash) else None
 
 
 def change_password(seller, current_password, new_password):

@@ -5,23 +5,56 @@ import secrets
 from flask import current_app, session
 from flask_login import login_user, logout_user
 
+from siteops.database import autocommit_engine
+from siteops.statements import Statement
+
+from .. import audit
 from ..clock import now
 from ..extensions import db
-from ..models import LoginSession
+from ..models import AuditEvent, LoginSession
+
+_sessions, _events = LoginSession.__table__, AuditEvent.__table__
+_SESSION_COLUMNS = ("sid", "seller_pk", "auth_time", "created_at", "expires_at")
+_EVENT_COLUMNS = ("kind", "client_pk", "client_name", "detail", "ip_address", "user_agent", "created_at")
+INSERT_SESSION = Statement(_sessions.insert().values({name: db.bindparam(name) for name in _SESSION_COLUMNS}))
+INSERT_EVENT = Statement(
+    _events.insert().values(seller_pk=db.bindparam("seller_pk"), **{name: db.bindparam("event_" + name) for name in _EVENT_COLUMNS})
+)
+_started = INSERT_SESSION.statement.returning(_sessions.c.seller_pk).cte("started")
+# PostgreSQL: the session and its audit event in one statement, one round trip, atomic by itself.
+INSERT_SESSION_AND_EVENT = Statement(
+    _events.insert().from_select(
+        ["seller_pk", *_EVENT_COLUMNS],
+        db.select(_started.c.seller_pk, *(db.cast(db.bindparam("event_" + name), _events.c[name].type) for name in _EVENT_COLUMNS)),
+    )
+)
 
 
-def start_session(seller):
-    """A new login session for ``seller``, in the caller's transaction (the caller commits).
-    A login replaces whatever session this browser had, and nothing from it survives (fixation)."""
+def start_session(seller, event="login_succeeded"):
+    """A new login session for ``seller`` (a Seller or a sellers.ProvenSeller), committed with
+    the audit ``event`` that started it: never one without the other. A login replaces whatever
+    session this browser had, and nothing from it survives (fixation)."""
     previous = session.get("sid")
     session.clear()
     if previous:
         end_login_session(previous)
     started = now()
     sid = secrets.token_urlsafe(24)
-    db.session.add(
-        LoginSession(sid=sid, seller_pk=seller.id, auth_time=started, expires_at=started + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"])
-    )
+    row = {
+        "sid": sid,
+        "seller_pk": seller.id,
+        "auth_time": started,
+        "created_at": started,
+        "expires_at": started + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"],
+    }
+    values = audit.event_values(event, seller.id)
+    row.update(("event_" + name, values[name]) for name in _EVENT_COLUMNS)
+    with autocommit_engine(current_app).connect() as connection:
+        if connection.dialect.name == "postgresql":
+            INSERT_SESSION_AND_EVENT.write(connection, row)
+        else:  # SQLite: two statements, one transaction (rolled back when the connection goes back unfinished)
+            INSERT_SESSION.write(connection, row, commit=False)
+            INSERT_EVENT.write(connection, row)
     login_user(seller)
     session["sid"] = sid
     session["auth_time"] = started

@@ -40,6 +40,12 @@ def normalize_email(email):
     return (email or "").strip().lower()
 
 
+def session_identity(sub, credentials_version):
+    """What a browser session holds to name its seller (Flask-Login's user id): a password change
+    bumps the version, so the sessions started before it name no one (idp.web's user loader)."""
+    return f"{sub}:{credentials_version}"
+
+
 class Seller(UserMixin, db.Model):
     __tablename__ = "sellers"
 
@@ -75,7 +81,7 @@ class Seller(UserMixin, db.Model):
         return sub
 
     def get_id(self):
-        return f"{self.sub}:{self.credentials_version}"
+        return session_identity(self.sub, self.credentials_version)
 
     @property
     def address(self):

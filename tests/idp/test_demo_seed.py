@@ -17,7 +17,7 @@ def test_demo_sellers_have_orders_and_can_log_in(app):
     assert len(sellers) >= 2
     assert [s.email for s in sellers] == [d["email"] for d in DEMO_SELLERS]
     for seller in sellers:
-        assert authenticate(seller.email, DEMO_PASSWORD) == seller
+        assert authenticate(seller.email, DEMO_PASSWORD).id == seller.id
         assert seller.shop_name and seller.contact_name and seller.phone and seller.address["formatted"]
         orders = db.session.execute(db.select(Order).filter_by(seller_pk=seller.id)).scalars().all()
         assert len(orders) == 12
