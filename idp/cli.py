@@ -58,6 +58,12 @@ def create_seller_command(email, password, shop_name, contact_name, unverified, 
 @click.option("--trusted", is_flag=True, help="A family site of the marketplace: no consent screen.")
 @click.option("--home-page")
 @click.option("--client-id", help="Choose the client ID instead of a random one.")
+@click.option(
+    "--require-par",
+    "require_pushed_authorization_requests",
+    is_flag=True,
+    help="Accept this client's authorization requests only when pushed first (RFC 9126).",
+)
 def create_client_command(**options):
     try:
         client, secret = register_client(**options)

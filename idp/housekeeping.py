@@ -9,7 +9,7 @@ from siteops.purge import purge_in_batches
 
 from .clock import now as current_time
 from .extensions import db
-from .models import AuditEvent, AuthorizationCode, LoginSession, SessionClient, Token, TokenFamily
+from .models import AuditEvent, AuthorizationCode, LoginSession, PushedAuthorizationRequest, SessionClient, Token, TokenFamily
 from .models.seller import utcnow
 from .oauth.keys import purge_expired_keys
 
@@ -44,6 +44,16 @@ def purge_expired(batch_size=1000, now=None):
         db, TokenFamily, db.and_(~has_tokens, TokenFamily.created_at < now - CODE_RETENTION), batch_size
     )
     counts["login_sessions"] = purge_login_sessions(now, batch_size)
+    # Pushed requests: unusable once unstarted past their lifetime or past their interaction.
+    counts["pushed_authorization_requests"] = purge_in_batches(
+        db,
+        PushedAuthorizationRequest,
+        db.or_(
+            db.and_(PushedAuthorizationRequest.started_at.is_(None), PushedAuthorizationRequest.expires_at < now - CODE_RETENTION),
+            PushedAuthorizationRequest.interaction_ends_at < now - CODE_RETENTION,
+        ),
+        batch_size,
+    )
     cutoff = utcnow() - timedelta(days=AUDIT_RETENTION_DAYS)
     counts["audit_events"] = purge_in_batches(db, AuditEvent, AuditEvent.created_at < cutoff, batch_size)
     counts["signing_keys"] = purge_expired_keys()

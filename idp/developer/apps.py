@@ -14,7 +14,9 @@ def app_of(seller, client_id):
     return db.session.execute(db.select(OAuthClient).filter_by(owner_pk=seller.id, client_id=client_id)).scalar_one_or_none()
 
 
-def register_app(seller, name, home_page, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, public, scopes):
+def register_app(
+    seller, name, home_page, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, public, scopes, require_par=False
+):
     if "openid" not in scopes:
         raise ClientError("An app signs sellers in with QSM: the openid scope is required.")
     if backchannel_logout_uri:
@@ -31,6 +33,7 @@ def register_app(seller, name, home_page, redirect_uris, post_logout_redirect_ur
         trusted=False,  # never: only the marketplace's own family sites skip consent
         home_page=home_page or None,
         owner=seller,
+        require_pushed_authorization_requests=require_par,
     )
     record("app_registered", seller=seller, client=client)
     return client, secret

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, URL
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -28,6 +28,7 @@ class AppForm(FlaskForm):
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
+    require_par = BooleanField("Require pushed authorization requests (PAR, RFC 9126)")
     submit = SubmitField("Register app")
 
 

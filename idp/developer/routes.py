@@ -36,6 +36,7 @@ def new():
                 backchannel_logout_uri=(form.backchannel_logout_uri.data or "").strip(),
                 public=form.client_type.data == "public",
                 scopes=form.scopes.data,
+                require_par=form.require_par.data,
             )
         except ClientError as error:
             flash(str(error), "error")

@@ -3,6 +3,7 @@ from .keys import SigningKey
 from .login_session import LoginSession, SessionClient
 from .oauth import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
 from .pending_secret import PendingClientSecret
+from .pushed_request import PushedAuthorizationRequest
 from .seller import Order, Seller, SmartInventoryLink
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "OAuthClient",
     "Order",
     "PendingClientSecret",
+    "PushedAuthorizationRequest",
     "Seller",
     "SessionClient",
     "SigningKey",

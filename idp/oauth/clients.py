@@ -49,6 +49,7 @@ def register_client(
     client_id=None,
     backchannel_logout_uri=None,
     id_token_signed_response_alg="RS256",
+    require_pushed_authorization_requests=False,
 ):
     """Create a client. Returns (client, secret); the secret is None for public clients."""
     if token_endpoint_auth_method not in AUTH_METHODS:
@@ -83,6 +84,7 @@ def register_client(
         owner_pk=owner.id if owner else None,
         backchannel_logout_uri=backchannel_logout_uri,
         id_token_signed_response_alg=id_token_signed_response_alg,
+        require_pushed_authorization_requests=bool(require_pushed_authorization_requests),
     )
     client.redirect_uris = redirect_uris
     client.post_logout_redirect_uris = post_logout_redirect_uris
@@ -112,6 +114,7 @@ def describe_client(client, secret=None):
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
         "trusted": client.trusted,
         "id_token_signed_response_alg": client.id_token_signed_response_alg,
+        "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
     }
     if secret:
         data["client_secret"] = secret

@@ -21,6 +21,8 @@ def build_metadata():
         "revocation_endpoint": _endpoint("oauth.revoke"),
         "introspection_endpoint": _endpoint("oauth.introspect"),
         "end_session_endpoint": _endpoint("oauth.end_session"),
+        "pushed_authorization_request_endpoint": _endpoint("oauth.push_authorization_request"),
+        "require_pushed_authorization_requests": False,  # per client: require_pushed_authorization_requests
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -5,7 +5,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from urllib.parse import urlencode
 
@@ -13,7 +13,10 @@ from .. import audit
 from ..clock import now
 from ..extensions import csrf, db
 from .claims import describe_scopes
+from . import pushed
+from .authorization_params import max_age_seconds
 from .consent import record_consent, scopes_to_ask, touch_consent
+from .discovery import TOKEN_AUTH_METHODS
 from .server import authorization_server
 from .wire import parameter_problem
 
@@ -51,22 +54,23 @@ def with_issuer(response):
 
 def authorization_error(error, grant=None):
     if error.redirect_uri:
+        if not spend_pushed_request():
+            return render_error_page(pushed.already_used())
         if grant is not None:
             error.state = grant.request.payload.state
         return with_issuer(authorization_server.handle_error_response(None, error))
     return render_error_page(error)
 
 
+def spend_pushed_request():
+    """An answer to the client spends the pushed request it answers (pushed.py), once."""
+    pushed_request = pushed.current()
+    return pushed_request is None or pushed.spend(pushed_request)
+
+
 def login_is_too_old(max_age):
-    if not max_age:  # RFC 6749 3.1: a parameter sent without a value is an absent one
-        return False
-    try:
-        max_age = int(max_age)
-    except ValueError:
-        raise InvalidRequestError("'max_age' must be a whole number of seconds.") from None
-    if max_age < 0:
-        raise InvalidRequestError("'max_age' must not be negative.")
-    return now() - session.get("auth_time", 0) > max_age
+    max_age = max_age_seconds(max_age)
+    return max_age is not None and now() - session.get("auth_time", 0) > max_age
 
 
 def login_url_for_request(data, prompts):
@@ -102,8 +106,16 @@ def authorize():
     data = grant.request.payload.data
     prompts = (data.get("prompt") or "").split()
     redirect_uri = grant.request.payload.redirect_uri
+    pushed_request = pushed.current()
+    if pushed_request is None and grant.client.require_pushed_authorization_requests:
+        return authorization_error(
+            InvalidRequestError("This app must push its authorization requests (RFC 9126).", redirect_uri=redirect_uri), grant
+        )
     try:
-        needs_login = seller is None or "login" in prompts or login_is_too_old(data.get("max_age"))
+        needs_login = seller is None or (
+            not pushed.fresh_login_for(pushed_request, session.get("auth_time"))
+            and ("login" in prompts or login_is_too_old(data.get("max_age")))
+        )
     except InvalidRequestError as error:
         error.redirect_uri = redirect_uri
         return authorization_error(error, grant)
@@ -140,7 +152,23 @@ def authorize():
 
 
 def issue_code(grant, seller):
+    if not spend_pushed_request():
+        return render_error_page(pushed.already_used())
     return with_issuer(authorization_server.create_authorization_response(grant=grant, grant_user=seller))
+
+
+@bp.post("/oauth/par")
+@csrf.exempt
+def push_authorization_request():
+    """RFC 9126: the client pushes its authorization request; the browser will carry only its reference."""
+    oauth_request = authorization_server.create_oauth2_request(request)
+    try:
+        client = authorization_server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "pushed_authorization_request")
+        body = pushed.push(authorization_server, client, request.form)
+    except OAuth2Error as error:
+        error.redirect_uri = None  # told to the client itself, never through a redirect
+        return authorization_server.handle_error_response(oauth_request, error)
+    return jsonify(body), 201, {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @bp.post("/oauth/token")

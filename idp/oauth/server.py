@@ -19,6 +19,7 @@ from .grants import (
     RefreshTokenGrant,
     RequiredS256CodeChallenge,
 )
+from .pushed import load_pushed_request
 from .tokens import save_token
 
 
@@ -55,26 +56,28 @@ def _token_generator():
     return generate
 
 
-class QSMAuthorizationServer(AuthorizationServer):
-    def get_authorization_grant(self, request):
-        # redirect_uri is required of every request, so nothing redirects to a URI the request
-        # did not name. Authlib's own refusal of a response type quotes the raw value in the
-        # error description, and a quote or non-ASCII character there turns into a 500.
-        payload = request.payload
-        if not payload.redirect_uri:
-            raise InvalidRequestError("'redirect_uri' is required.")
-        if payload.response_type != "code":
-            client = self.query_client(payload.client_id)
-            known = client is not None and client.check_redirect_uri(payload.redirect_uri)
-            raise UnsupportedResponseTypeError(
-                payload.response_type,
-                "Only response_type=code is supported.",
-                redirect_uri=payload.redirect_uri if known else None,
-            )
-        return super().get_authorization_grant(request)
+def prepare_authorization_request(server, request):
+    """Authlib hook (before_get_authorization_grant), before a grant is chosen for a request.
+
+    A request naming a pushed one becomes the pushed one (pushed.py). redirect_uri is required
+    of every request, so nothing redirects to a URI the request did not name. Authlib's own
+    refusal of a response type quotes the raw value in the error description, and a quote or
+    non-ASCII character there turns into a 500."""
+    load_pushed_request(server, request)
+    payload = request.payload
+    if not payload.redirect_uri:
+        raise InvalidRequestError("'redirect_uri' is required.")
+    if payload.response_type != "code":
+        client = server.query_client(payload.client_id)
+        known = client is not None and client.check_redirect_uri(payload.redirect_uri)
+        raise UnsupportedResponseTypeError(
+            payload.response_type,
+            "Only response_type=code is supported.",
+            redirect_uri=payload.redirect_uri if known else None,
+        )
 
 
-authorization_server = QSMAuthorizationServer()
+authorization_server = AuthorizationServer()
 require_oauth = create_resource_protector()
 
 
@@ -91,4 +94,5 @@ def init_oauth(app):
     authorization_server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
     authorization_server.register_endpoint(RevocationEndpoint)
     authorization_server.register_endpoint(EndSessionEndpoint)
+    authorization_server.register_hook("before_get_authorization_grant", prepare_authorization_request)
     authorization_server._qsm_wired = True

@@ -59,7 +59,9 @@ def test_tables_stay_flat_under_steady_traffic(seller, make_client):
 def test_purge_command(app):
     result = app.test_cli_runner().invoke(args=["purge", "--batch-size", "50"])
     assert result.exit_code == 0, result.output
-    assert set(json.loads(result.output)) == {"authorization_codes", "tokens", "token_families", "login_sessions", "audit_events", "signing_keys"}
+    assert set(json.loads(result.output)) == {
+        "authorization_codes", "tokens", "token_families", "login_sessions", "pushed_authorization_requests", "audit_events", "signing_keys",
+    }
 
 
 def test_purge_removes_finished_login_sessions_and_old_audit_events(seller, make_client):
