@@ -15,7 +15,7 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(account, purpose, email=None):
+def issue(account, purpose):
     token = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -23,7 +23,7 @@ def issue(account, purpose, email=None):
             purpose=purpose,
             account_id=account.id,
             credentials_version=account.credentials_version,
-            email=email or account.email,
+            email=account.email,
             expires_at=int(time.time()) + LIFETIMES[purpose],
         )
     )

@@ -110,7 +110,7 @@ def set_password(account, password):
     db.session.commit()
 
 
-def send_password_reset(account, resume_url=None):
+def send_password_reset(account):
     token = account_tokens.issue(account, account_tokens.RESET)
     link = current_app.config["BASE_URL"] + url_for("account.reset_password_link", token=token)
     mailer.send(

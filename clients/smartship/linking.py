@@ -13,7 +13,6 @@ from .models import Account, FulfillmentApplication, PendingSignup, QsmLink, nor
 from .qsm import expires_at
 
 REQUIRED_AGREEMENTS = ("terms", "privacy", "qsm_data")
-OPTIONAL_AGREEMENTS = ("marketing",)
 
 
 class LinkingError(ValueError):

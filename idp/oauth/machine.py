@@ -139,7 +139,7 @@ class MachineEndpoints:
             ):
                 return PASS_ON
             scope = requested or row.scope
-            token = new_bearer_token(row, allowed_scope(row.client_scope, scope), keeps_refresh_tokens(row, True, scope), self.config)
+            token = new_bearer_token(allowed_scope(row.client_scope, scope), keeps_refresh_tokens(row, True, scope), self.config)
             if not rotate_on_connection(connection, row, token, row.id, self.config):
                 return PASS_ON  # spent by another request meanwhile: reuse, for the grant to answer
         if is_openid_scope(token.get("scope")):

@@ -348,7 +348,7 @@ def rotate_on_connection(connection, row, token, client_pk, config):
     return True
 
 
-def new_bearer_token(client, scope, with_refresh_token, config):
+def new_bearer_token(scope, with_refresh_token, config):
     """A new token response (RFC 6749 5.1), as Authlib's BearerTokenGenerator makes it for the
     grants served in Flask (server.py): random values, the configured lifetime."""
     token = {"token_type": "Bearer", "access_token": new_secret(32), "expires_in": config["ACCESS_TOKEN_TTL"]}
@@ -362,7 +362,7 @@ def new_bearer_token(client, scope, with_refresh_token, config):
 def issue_client_token(connection, client, scope, config):
     """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
     (nothing descends from it), one INSERT, atomic by itself."""
-    token = new_bearer_token(client, scope, False, config)
+    token = new_bearer_token(scope, False, config)
     insert = INSERT_CLIENT_TOKEN_RELAXED if connection.dialect.name == "postgresql" else INSERT_CLIENT_TOKEN
     insert.write(connection, token_row(token, None, client.id, None, now(), config))
     return token

@@ -1,7 +1,7 @@
 """SmartShip against a fake QSM served by `responses`: every answer QSM could give, on demand."""
 import json
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -209,10 +209,6 @@ class SignupDriver:
 @pytest.fixture
 def signup(smartship, fake_qsm):
     return SignupDriver(smartship, fake_qsm)
-
-
-def authorize_params(location):
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
 @pytest.fixture

@@ -161,7 +161,6 @@ def reset_password_link(token):
         status = 400
     return render_template("smartship/reset_password.html", form=form, login_id=row.account.login_id), status
 
-reset_password = reset_password  # the domain function; the view above is reset_password_link
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
