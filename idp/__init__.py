@@ -6,8 +6,8 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 import siteops
-from websafety.vault import parse_keys
 from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
+from websafety.vault import parse_keys
 
 
 def check_key_encryption_keys(app):
@@ -62,13 +62,13 @@ def create_app(config=None, test_config=None):
     init_documents(app)
     siteops.init_app(app, db, json_prefixes=web.JSON_PREFIXES, unavailable_template="idp/unavailable.html")
 
-    from .auth.routes import bp as auth_bp
-    from .portal.routes import bp as portal_bp
-    from .oauth import init_oauth
-    from .oauth.routes import bp as oauth_bp
     from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
+    from .auth.routes import bp as auth_bp
     from .developer.routes import bp as developer_bp
+    from .oauth import init_oauth
+    from .oauth.routes import bp as oauth_bp
+    from .portal.routes import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)

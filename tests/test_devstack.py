@@ -17,8 +17,7 @@ import requests
 from alembic.script import ScriptDirectory
 
 import devstack
-from clients.smartship.demo import DEMO_ACCOUNTS
-from clients.smartship.demo import DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
+from clients.smartship.demo import DEMO_ACCOUNTS, DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
 from idp.demo import DEMO_PASSWORD, DEMO_SELLERS
 from tests.conftest import csrf_token
 

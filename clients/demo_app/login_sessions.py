@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from flask import current_app, g, session
 
+from relying_party import token_vault
 from siteops.purge import purge_in_batches
 
-from relying_party import token_vault
 from .extensions import db
 from .models import LoginSession
 

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from relying_party import token_vault
+
 from .extensions import db
 from .models import Account, FulfillmentApplication, PendingSignup, QsmLink, normalize_login, utcnow
 from .qsm import expires_at

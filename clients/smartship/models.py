@@ -1,6 +1,6 @@
 """SmartShip's accounts and their links to QSM sellers."""
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
 
@@ -8,7 +8,7 @@ from .extensions import db
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def normalize_login(value):

@@ -19,7 +19,6 @@ from relying_party import authorization_response, logout_tokens
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
 
 
-
 def platforms():
     return {p["id"]: p for p in current_app.config["PLATFORMS"]}
 

@@ -1,5 +1,5 @@
 """The apps that hold a seller's grant, and taking a grant back."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from authlib.oauth2.rfc6749.util import scope_to_list
 
@@ -35,7 +35,7 @@ def connected_apps(seller):
         if client_pk in consented:
             continue
         client = db.session.get(OAuthClient, client_pk)
-        apps.append(ConnectedApp(client, scope, datetime.fromtimestamp(first, timezone.utc).replace(tzinfo=None), datetime.fromtimestamp(last, timezone.utc).replace(tzinfo=None)))
+        apps.append(ConnectedApp(client, scope, datetime.fromtimestamp(first, UTC).replace(tzinfo=None), datetime.fromtimestamp(last, UTC).replace(tzinfo=None)))
     return apps
 
 

@@ -21,14 +21,14 @@ from authlib.oidc.core.grants.util import is_openid_scope
 from siteops.database import autocommit_engine, init_autocommit_engine
 from siteops.faults import UNAVAILABLE, dependency_errors
 
-from ..extensions import db
 from ..clock import now
 from ..digests import digest, matches_digest
+from ..extensions import db
 from ..models.oauth import allowed_scope, has_grant_type, refresh_token_active
-from .claims import seller_claims
 from . import keys
+from .claims import seller_claims
 from .client_auth import authenticate_client, plausible_client_id, presented_credentials
-from .endpoints import REALM, BearerChallenge, InsufficientScope, SECRET_AUTH_METHODS
+from .endpoints import REALM, SECRET_AUTH_METHODS, BearerChallenge, InsufficientScope
 from .grants import client_token_scope, keeps_refresh_tokens, refreshed_id_token, within_granted_scope
 from .tokens import (
     INTROSPECTION_REQUEST,

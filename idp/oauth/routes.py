@@ -1,13 +1,14 @@
 """HTTP surface of the OpenID Provider in Flask. Views turn requests into calls; the rules live in
 grants.py, consent.py, tokens.py and keys.py. Discovery and the JWKS (documents.py), a client's
 own token, introspection and UserInfo (machine.py) are answered before Flask."""
+from urllib.parse import urlencode
+
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from urllib.parse import urlencode
 
 from .. import audit
 from ..clock import now

@@ -8,15 +8,13 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from siteops.statements import Statement
 
-from .client_auth import CLIENT_AUTH_COLUMNS
-
 from .. import audit
 from ..clock import now
 from ..digests import digest, new_secret
 from ..extensions import db
 from ..models import AuthorizationCode, OAuthClient, Seller, Token, TokenFamily
 from ..models.oauth import access_token_active, refresh_token_active
-
+from .client_auth import CLIENT_AUTH_COLUMNS
 
 # The statements of the hot endpoints, built once: building one per request (and its cache key)
 # costs more CPU than the database spends running it. Core statements on the tables, so that

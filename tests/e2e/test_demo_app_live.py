@@ -3,12 +3,12 @@
 The demo app is registered at QSM as any developer's app would be (not trusted: the seller sees
 the consent page), and reaches QSM only over HTTP. The seller is a plain ``requests`` user agent.
 """
-import os
 import random
 import re
 from urllib.parse import urljoin
 
 import pytest
+
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
 from tests.e2e.demo_app_live import SCOPE, demo  # noqa: F401 (fixture)
 

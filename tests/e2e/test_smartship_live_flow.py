@@ -46,9 +46,10 @@ def linked_signup_done(http, page):
 def test_whole_flow_new_account(qsm, smartship):
     seller = qsm.make_seller(shop_name="Live Gadgets", contact_name="Live Seller")
     with qsm.app.app_context():
-        from idp.demo import seed_orders
-        from idp.auth.sellers import find_seller_by_email
         import random
+
+        from idp.auth.sellers import find_seller_by_email
+        from idp.demo import seed_orders
 
         seed_orders(find_seller_by_email(seller.email), 3, random.Random(1))
     http = requests.Session()

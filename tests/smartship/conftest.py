@@ -214,7 +214,6 @@ def signup(smartship, fake_qsm):
 @pytest.fixture
 def make_account(smartship_app):
     from clients.smartship.accounts import create_account, mark_primary
-    from clients.smartship.models import utcnow
 
     def make(login_id, email, password="Tr1cky-Passphrase", confirmed=True, primary=False, created_at=None):
         account = create_account(login_id, email, password, email_confirmed=confirmed)

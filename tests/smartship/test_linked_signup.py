@@ -1,13 +1,11 @@
 """SmartShip's linked sign-up, against every answer QSM can give."""
 import pytest
-import requests
 
 from clients.smartship.extensions import db
-from clients.smartship.models import Account, ImportedOrder, PendingSignup, QsmLink
-
+from clients.smartship.models import Account, ImportedOrder, PendingSignup
 from tests.conftest import csrf_token
 
-from .conftest import ISSUER, PLATFORM
+from .conftest import PLATFORM
 
 
 def accounts():

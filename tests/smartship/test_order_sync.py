@@ -1,7 +1,7 @@
 """Sync now: refreshing expired access with the stored (rotating) refresh token, and a revoked grant."""
-from relying_party import token_vault
 from clients.smartship.extensions import db
 from clients.smartship.models import ImportedOrder, QsmLink
+from relying_party import token_vault
 from tests.conftest import csrf_token
 
 

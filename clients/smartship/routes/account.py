@@ -2,24 +2,23 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from relying_party import token_vault
 from websafety.redirects import safe_next
 
-from relying_party import token_vault
-
 from .. import qsm, throttle
+from ..account_tokens import RESET, peek
 from ..accounts import (
     AccountError,
+    accounts_with_confirmed_email,
     confirm_email,
     create_account,
-    resolve_identifier,
     reset_password,
+    resolve_identifier,
     send_email_confirmation,
     send_password_reset,
     set_password,
     verify_password,
-    accounts_with_confirmed_email,
 )
-from ..account_tokens import RESET, peek
 from ..extensions import limiter
 from ..forms import ActionForm, ChangePasswordForm, DirectSignupForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from ..models import normalize_login

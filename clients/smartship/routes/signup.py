@@ -1,12 +1,11 @@
 """Linked sign-up from QSM: start, callback, and the sign-up page with its Done button."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from .. import qsm
-from ..forms import LinkedSignupForm
 from relying_party import token_vault
 
-from .. import throttle
+from .. import qsm, throttle
 from ..accounts import resolve_identifier, send_password_reset, verify_password
+from ..forms import LinkedSignupForm
 from ..linking import (
     AlreadyLinked,
     LinkedToAnotherSeller,

@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 477efd1ae3fa
-Revises: 
+Revises:
 Create Date: 2026-11-26 20:32:18.494126
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '477efd1ae3fa'

@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: fa66c0ad82e8
-Revises: 
+Revises:
 Create Date: 2026-11-26 20:32:16.141100
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'fa66c0ad82e8'

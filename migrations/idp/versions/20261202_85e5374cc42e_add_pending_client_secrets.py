@@ -5,9 +5,8 @@ Revises: fa66c0ad82e8
 Create Date: 2026-12-02 01:00:59.569999
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '85e5374cc42e'

@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 517d204acff0
-Revises: 
+Revises:
 Create Date: 2026-11-26 20:32:17.380080
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '517d204acff0'
