@@ -7,11 +7,14 @@ import base64
 import hashlib
 import re
 import secrets
+import weakref
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine as sa_Engine
 
 from idp import create_app
 from idp.extensions import db as qsm_db
@@ -207,11 +210,6 @@ def flow(client, make_client):
 # garbage collector, and psycopg's ResourceWarning then fails whichever later test is running
 # (filterwarnings = error). SQLite is left alone: an in-memory database lives in its one
 # connection, and sqlite3 does not warn.
-
-import weakref  # noqa: E402
-
-from sqlalchemy import event as sa_event  # noqa: E402
-from sqlalchemy.engine import Engine as sa_Engine  # noqa: E402
 
 _engines_used = weakref.WeakSet()
 

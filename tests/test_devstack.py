@@ -46,7 +46,7 @@ class Stack:
 
     def __init__(self, instance, ports=None, extra_environment=()):
         self.instance = instance
-        self.ports = ports or dict(zip(devstack.SITES, free_ports(len(devstack.SITES))))
+        self.ports = ports or dict(zip(devstack.SITES, free_ports(len(devstack.SITES)), strict=True))
         self.lines = []
         self.ready = threading.Event()
         environment = {
@@ -262,7 +262,7 @@ def test_a_port_in_use_fails_the_start_and_says_which_variable_to_change(launch)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        ports = dict(zip(devstack.SITES, free_ports(len(devstack.SITES))), smartship=taken.getsockname()[1])
+        ports = dict(zip(devstack.SITES, free_ports(len(devstack.SITES)), strict=True), smartship=taken.getsockname()[1])
         stack = launch(ports=ports)
 
         assert stack.process.wait(START_TIMEOUT) == 1

@@ -7,11 +7,10 @@ import pytest
 import requests
 
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
-from tests.e2e.smartship_live import start_smartship  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
-def smartship(qsm, start_smartship):  # noqa: F811
+def smartship(qsm, start_smartship):
     return start_smartship(qsm)
 
 

@@ -211,7 +211,10 @@ def test_a_login_commits_its_session_and_audit_event_together(client, seller):
 
     page = client.get("/login")
     commits = []
-    listener = lambda session: commits.append(1)  # noqa: E731
+
+    def listener(session):
+        commits.append(1)
+
     event.listen(db.session(), "after_commit", listener)
     try:
         response = client.post(

@@ -71,7 +71,7 @@ def test_address_throttle_spans_different_emails(app, client, make_seller, limit
 
 
 def test_successful_logins_do_not_count(app, seller, limits):
-    for n in range(5):
+    for _ in range(5):
         assert attempt(app.test_client(), password=PASSWORD).status_code == 302
     assert attempt(app.test_client(), password=PASSWORD).status_code == 302
 

@@ -13,7 +13,7 @@ def count(model):
 
 
 def issue(seller, oauth_client, at, n, refresh_ttl=None):
-    for i in range(n):
+    for _ in range(n):
         family = TokenFamily(id=secrets.token_hex(16), client_pk=oauth_client.id, seller_pk=seller.id, created_at=at)
         db.session.add(family)
         db.session.flush()  # no relationship orders these inserts: the family must exist first

@@ -119,7 +119,10 @@ def test_every_form_page_has_a_csrf_token(client, seller, auth):
         assert csrf_token(client.get(path).get_data(as_text=True))
 
 
-def load_fresh_config(monkeypatch, secret, key_encryption_keys=Fernet.generate_key().decode()):
+KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
+def load_fresh_config(monkeypatch, secret, key_encryption_keys=KEY_ENCRYPTION_KEY):
     """config.py as a process that starts with this environment would import it."""
     monkeypatch.delenv("QSM_SECRET_KEY", raising=False)
     monkeypatch.delenv("QSM_KEY_ENCRYPTION_KEYS", raising=False)

@@ -159,7 +159,7 @@ def click_done_together(live, browser, forms, first=None):
     try:
         with ThreadPoolExecutor(max_workers=len(forms)) as pool:
             answers = list(
-                pool.map(lambda tab_form: tab_form[0].post(live.url("/linked-signup"), data=tab_form[1], allow_redirects=False, timeout=TIMEOUT), zip(tabs, forms))
+                pool.map(lambda tab_form: tab_form[0].post(live.url("/linked-signup"), data=tab_form[1], allow_redirects=False, timeout=TIMEOUT), zip(tabs, forms, strict=True))
             )
     finally:
         live.stop()
