@@ -5,6 +5,7 @@ Revises: 85e5374cc42e
 Create Date: 2026-12-02 01:40:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
