@@ -25,7 +25,9 @@ def check_key_encryption_keys(app):
         try:
             Fernet(key.encode())
         except ValueError:
-            raise RuntimeError("QSM_KEY_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key()), comma-separated") from None
+            raise RuntimeError(
+                "QSM_KEY_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key()), comma-separated"
+            ) from None
 
 
 def create_app(config=None, test_config=None):

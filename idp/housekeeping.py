@@ -26,7 +26,9 @@ AUDIT_RETENTION_DAYS = 365
 def purge_expired(batch_size=1000, now=None):
     now = now if now is not None else current_time()
     counts = {
-        "authorization_codes": purge_in_batches(db, AuthorizationCode, AuthorizationCode.expires_at < now - CODE_RETENTION, batch_size),
+        "authorization_codes": purge_in_batches(
+            db, AuthorizationCode, AuthorizationCode.expires_at < now - CODE_RETENTION, batch_size
+        ),
         "tokens": purge_in_batches(
             db,
             Token,

@@ -288,7 +288,12 @@ def token_request_as_registered(f, data, endpoint="/oauth/token"):
 def tokens_as_registered(f, **authorize):
     """The code flow for ``f``'s client, the token request sent with its registered method."""
     code = f.get_code(**authorize)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f.oauth_client.redirect_uris[0],
+        "code_verifier": f.verifier,
+    }
     response = token_request_as_registered(f, data)
     assert response.status_code == 200, response.get_json()
     return response.get_json()

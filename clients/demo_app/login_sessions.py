@@ -82,7 +82,9 @@ def access_token(row):
 def _end(row):
     """End a row once; returns its tokens (decrypted when the keys allow) and wipes them."""
     try:
-        ended = EndedSession(token_vault.decrypt(row.id_token_encrypted), token_vault.decrypt(row.access_token_encrypted))
+        ended = EndedSession(
+            token_vault.decrypt(row.id_token_encrypted), token_vault.decrypt(row.access_token_encrypted)
+        )
     except token_vault.VaultError:
         ended = EndedSession(None, None)
     row.ended_at = int(time.time())

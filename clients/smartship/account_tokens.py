@@ -35,7 +35,9 @@ def peek(token, purpose):
     """The live token row for this link, without spending it (to show the form)."""
     if not token or len(token) > 128:
         return None
-    row = db.session.execute(db.select(AccountToken).filter_by(token_hash=_digest(token), purpose=purpose)).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(AccountToken).filter_by(token_hash=_digest(token), purpose=purpose)
+    ).scalar_one_or_none()
     if row is None or row.used_at is not None or row.expires_at <= time.time():
         return None
     if row.account.credentials_version != row.credentials_version:
@@ -49,7 +51,9 @@ def spend(token, purpose):
     if row is None:
         return None
     won = db.session.execute(
-        db.update(AccountToken).where(AccountToken.id == row.id, AccountToken.used_at.is_(None)).values(used_at=int(time.time()))
+        db.update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=int(time.time()))
     ).rowcount
     db.session.commit()
     return row if won == 1 else None

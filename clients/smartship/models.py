@@ -173,7 +173,10 @@ class LoginSession(db.Model):
     expires_at = db.Column(db.Integer, nullable=False, index=True)
     ended_at = db.Column(db.Integer)
 
-    __table_args__ = (db.Index("ix_login_sessions_platform_sid", "platform", "qsm_sid"), db.Index("ix_login_sessions_platform_sub", "platform", "qsm_sub"))
+    __table_args__ = (
+        db.Index("ix_login_sessions_platform_sid", "platform", "qsm_sid"),
+        db.Index("ix_login_sessions_platform_sub", "platform", "qsm_sub"),
+    )
 
 
 class SeenLogoutToken(db.Model):

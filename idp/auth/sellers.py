@@ -11,7 +11,15 @@ PASSWORD_MAX_LENGTH = 1024
 # One @, no spaces, a dot in the domain: enough to catch typos; ownership is what verification proves.
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
-LIMITS = {"shop_name": 120, "contact_name": 120, "phone": 32, "street_address": 200, "locality": 100, "region": 100, "postal_code": 20}
+LIMITS = {
+    "shop_name": 120,
+    "contact_name": 120,
+    "phone": 32,
+    "street_address": 200,
+    "locality": 100,
+    "region": 100,
+    "postal_code": 20,
+}
 
 
 class SellerError(ValueError):

@@ -20,7 +20,12 @@ def start_session(seller):
     started = now()
     sid = secrets.token_urlsafe(24)
     db.session.add(
-        LoginSession(sid=sid, seller_pk=seller.id, auth_time=started, expires_at=started + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"])
+        LoginSession(
+            sid=sid,
+            seller_pk=seller.id,
+            auth_time=started,
+            expires_at=started + current_app.config["PERMANENT_SESSION_LIFETIME_SECONDS"],
+        )
     )
     login_user(seller)
     session["sid"] = sid

@@ -9,9 +9,18 @@ from ..oauth.claims import SCOPES
 
 class AppForm(FlaskForm):
     name = StringField("App name", validators=[DataRequired(), Length(max=120)])
-    home_page = StringField("Home page", validators=[Optional(), Length(max=500), URL(require_tld=False, message="Enter a full URL, like https://example.com.")])
+    home_page = StringField(
+        "Home page",
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=False, message="Enter a full URL, like https://example.com."),
+        ],
+    )
     redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[DataRequired(), Length(max=5000)])
-    post_logout_redirect_uris = TextAreaField("Post-logout redirect URIs (one per line)", validators=[Optional(), Length(max=5000)])
+    post_logout_redirect_uris = TextAreaField(
+        "Post-logout redirect URIs (one per line)", validators=[Optional(), Length(max=5000)]
+    )
     backchannel_logout_uri = StringField("Back-channel logout URI", validators=[Optional(), Length(max=500)])
     client_type = RadioField(
         "App type",

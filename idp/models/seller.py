@@ -31,7 +31,11 @@ def postal_address(seller):
         "country": seller.country,
     }
     parts = {k: v for k, v in parts.items() if v}
-    lines = [seller.street_address, " ".join(p for p in (seller.locality, seller.region, seller.postal_code) if p), seller.country]
+    lines = [
+        seller.street_address,
+        " ".join(p for p in (seller.locality, seller.region, seller.postal_code) if p),
+        seller.country,
+    ]
     parts["formatted"] = "\n".join(line for line in lines if line)
     return parts
 

@@ -112,7 +112,9 @@ def authorize():
         if "none" in prompts:
             return authorization_error(LoginRequiredError(redirect_uri=redirect_uri), grant)
         if request.method != "GET":
-            return render_error_page(InvalidRequestError("Your session ended. Please start again from the application."))
+            return render_error_page(
+                InvalidRequestError("Your session ended. Please start again from the application.")
+            )
         return redirect(login_url_for_request(data, prompts))
 
     client = grant.client

@@ -88,7 +88,9 @@ def init_oauth(app):
     if getattr(authorization_server, "_qsm_wired", False):
         return
     authorization_server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
-    authorization_server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
+    authorization_server.register_grant(
+        AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)]
+    )
     authorization_server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
     authorization_server.register_endpoint(RevocationEndpoint)
     authorization_server.register_endpoint(EndSessionEndpoint)

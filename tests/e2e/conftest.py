@@ -146,7 +146,12 @@ class FormParser(HTMLParser):
         attrs = {k: (v if v is not None else "") for k, v in attrs}
         if tag == "form":
             self.forms.append(
-                {"action": attrs.get("action", ""), "method": attrs.get("method", "get").lower(), "fields": {}, "buttons": []}
+                {
+                    "action": attrs.get("action", ""),
+                    "method": attrs.get("method", "get").lower(),
+                    "fields": {},
+                    "buttons": [],
+                }
             )
         elif not self.forms:
             return

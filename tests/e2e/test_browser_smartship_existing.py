@@ -24,7 +24,9 @@ class Inbox:
     def link_to(self, address):
         for message in reversed(self.messages):
             if message["To"] == address:
-                return re.search(r"(http://127\.0\.0\.1:\d+/reset-password/\S+)", message.get_payload(decode=True).decode()).group(1)
+                return re.search(
+                    r"(http://127\.0\.0\.1:\d+/reset-password/\S+)", message.get_payload(decode=True).decode()
+                ).group(1)
         raise AssertionError(f"no mail to {address}")
 
 
@@ -145,7 +147,11 @@ def test_a_wrong_password_then_the_throttle(page, qsm, smartship):
         expect(signup.get_by_role("alert").filter(has_text="The login ID or password is not correct.")).to_be_visible()
     signup.get_by_label("Password", exact=True).fill(SMARTSHIP_PASSWORD)
     agree_and_done(signup)
-    expect(signup.get_by_role("alert").filter(has_text=re.compile(r"Too many attempts\. Please try again in \d+ minutes?\."))).to_be_visible()
+    expect(
+        signup.get_by_role("alert").filter(
+            has_text=re.compile(r"Too many attempts\. Please try again in \d+ minutes?\.")
+        )
+    ).to_be_visible()
     assert linked_login_id(smartship, seller) is None
 
 

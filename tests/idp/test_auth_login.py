@@ -189,7 +189,9 @@ def test_login_page_does_not_carry_an_off_site_next(client, target):
     assert "evil" not in html and "javascript" not in html
 
 
-@pytest.mark.parametrize("target", ["/listing/option-management/qx-smart-inventory", "/oauth/authorize?client_id=a&scope=openid+email"])
+@pytest.mark.parametrize(
+    "target", ["/listing/option-management/qx-smart-inventory", "/oauth/authorize?client_id=a&scope=openid+email"]
+)
 def test_next_on_this_site_is_followed(client, seller, target):
     response = post_login(client, next=target)
     assert response.status_code == 302
@@ -218,11 +220,18 @@ def test_a_login_commits_its_session_and_audit_event_together(client, seller):
     event.listen(db.session(), "after_commit", listener)
     try:
         response = client.post(
-            "/login", data={"email": "seller@example.com", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))}
+            "/login",
+            data={
+                "email": "seller@example.com",
+                "password": PASSWORD,
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+            },
         )
     finally:
         event.remove(db.session(), "after_commit", listener)
     assert response.status_code == 302
     assert len(commits) == 1
     assert db.session.execute(db.select(db.func.count()).select_from(LoginSession)).scalar() == 1
-    assert db.session.execute(db.select(AuditEvent.kind).filter_by(seller_pk=seller.id)).scalars().all() == ["login_succeeded"]
+    assert db.session.execute(db.select(AuditEvent.kind).filter_by(seller_pk=seller.id)).scalars().all() == [
+        "login_succeeded"
+    ]

@@ -80,4 +80,6 @@ def test_other_accounts_are_not_throttled_by_one_accounts_failures(app, seller, 
     make_seller("other@example.com")
     for _ in range(3):
         attempt(app.test_client())
-    assert attempt(app.test_client(), email="other@example.com", password=PASSWORD, address="10.0.0.3").status_code == 302
+    assert (
+        attempt(app.test_client(), email="other@example.com", password=PASSWORD, address="10.0.0.3").status_code == 302
+    )

@@ -13,7 +13,13 @@ def test_pages_carry_the_security_headers(client):
     response = client.get("/login")
     headers = response.headers
     csp = headers["Content-Security-Policy"]
-    for directive in ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]:
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]:
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert headers["X-Frame-Options"] == "DENY"

@@ -37,7 +37,9 @@ def advance_time(cluster, client_pks, seconds):
             )
         )
         db.session.execute(
-            db.update(TokenFamily).where(TokenFamily.client_pk.in_(client_pks)).values(created_at=TokenFamily.created_at - seconds)
+            db.update(TokenFamily)
+            .where(TokenFamily.client_pk.in_(client_pks))
+            .values(created_at=TokenFamily.created_at - seconds)
         )
         db.session.execute(
             db.update(AuthorizationCode).where(AuthorizationCode.client_pk.in_(client_pks)).values(
