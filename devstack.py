@@ -27,9 +27,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent
 STATE_FILE = "devstack.json"
@@ -358,7 +358,15 @@ SITES = {
         qsm_site(QSM_SINGAPORE, 5000),
         qsm_site(QSM_GLOBAL, 5003),
         Site("smartship", "SmartShip", "SMARTSHIP", 5001, "wsgi:smartship", smartship_environment, prepare_smartship),
-        Site("demo-app", "Parcel Pal (demo third-party app)", "DEMO_APP", 5002, "wsgi:demo_app", demo_app_environment, prepare_demo_app),
+        Site(
+            "demo-app",
+            "Parcel Pal (demo third-party app)",
+            "DEMO_APP",
+            5002,
+            "wsgi:demo_app",
+            demo_app_environment,
+            prepare_demo_app,
+        ),
     ]
 }
 
@@ -414,7 +422,9 @@ def serve(site):
         # Listen before the slow part, so a port already in use is reported at once.
         server = make_server(host, port, not_ready_yet, threaded=True)
     except SystemExit:  # werkzeug has printed why it could not listen
-        print(f"{site.name} cannot listen on {host}:{port}; choose another port with {site.env_prefix}_PORT", flush=True)
+        print(
+            f"{site.name} cannot listen on {host}:{port}; choose another port with {site.env_prefix}_PORT", flush=True
+        )
         return 1
     signal.signal(signal.SIGTERM, stop_on_signal)
     try:

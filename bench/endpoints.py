@@ -60,25 +60,42 @@ class BenchError(Exception):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="Endpoints: " + ", ".join(ENDPOINTS))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Endpoints: " + ", ".join(ENDPOINTS),
+    )
     parser.add_argument("--server-cmd", default=DEFAULT_SERVER_CMD,
                         help="how production starts QSM; {port} is replaced, a leading `python` is this"
                              " interpreter (default: %(default)s)")
-    parser.add_argument("--endpoints", default=",".join(ENDPOINTS), help="comma-separated subset, run in the order listed below")
+    parser.add_argument(
+        "--endpoints", default=",".join(ENDPOINTS), help="comma-separated subset, run in the order listed below"
+    )
     parser.add_argument("--server-cpus", default="0", help="taskset CPU list for QSM, PostgreSQL and Redis (default 0)")
     parser.add_argument("--wrk-cpus", default="1", help="taskset CPU list for wrk and this script (default 1)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c (default 16)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded load before each run (default 2; 0: none)")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of unrecorded load before each run (default 2; 0: none)"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds of the timed run per endpoint (default 10)")
     parser.add_argument("--bcrypt-rounds", type=int, default=10, help="QSM_BCRYPT_ROUNDS (default 10)")
-    parser.add_argument("--refresh-rate", type=float, default=100,
-                        help="expected token_refresh requests per second: sizes the pool of refresh tokens (default 100)")
-    parser.add_argument("--mint-concurrency", type=int, default=8, help="code flows in flight while minting (default 8)")
+    parser.add_argument(
+        "--refresh-rate",
+        type=float,
+        default=100,
+        help="expected token_refresh requests per second: sizes the pool of refresh tokens (default 100)",
+    )
+    parser.add_argument(
+        "--mint-concurrency", type=int, default=8, help="code flows in flight while minting (default 8)"
+    )
     parser.add_argument("--logins", type=int, default=20, help="sequential password logins for `login` (default 20)")
-    parser.add_argument("--synchronous-commit", default="on", choices=("on", "off", "local", "remote_write", "remote_apply"))
-    parser.add_argument("--pg-user", default="benchpg", help="runs PostgreSQL when this script runs as root (default benchpg)")
+    parser.add_argument(
+        "--synchronous-commit", default="on", choices=("on", "off", "local", "remote_write", "remote_apply")
+    )
+    parser.add_argument(
+        "--pg-user", default="benchpg", help="runs PostgreSQL when this script runs as root (default benchpg)"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--logs", metavar="DIR", help="copy the server, PostgreSQL and Redis logs to DIR at the end")
     args = parser.parse_args(argv)
@@ -115,7 +132,9 @@ def check_prerequisites(args):
     allowed = os.sched_getaffinity(0)
     for option in ("server_cpus", "wrk_cpus"):
         if not cpu_set(getattr(args, option)) <= allowed:
-            raise BenchError(f"--{option.replace('_', '-')} {getattr(args, option)}: this machine offers CPUs {sorted(allowed)}")
+            raise BenchError(
+                f"--{option.replace('_', '-')} {getattr(args, option)}: this machine offers CPUs {sorted(allowed)}"
+            )
     if cpu_set(args.server_cpus) & cpu_set(args.wrk_cpus):
         print("# WARNING: server and wrk share a CPU: the load generator takes time from the server", file=sys.stderr)
     return postgres_bin()
@@ -172,7 +191,19 @@ class Stack:
         run(pinned(self.args.server_cpus, self.as_pg_user([
             str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_dir / "data"), "-l", str(self.pg_dir / "postgres.log"),
             "-o", options, "-w", "-t", "30", "start"])), "pg_ctl start")
-        run([str(self.pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.ports["postgres"]), "-U", "postgres", "qsm"], "createdb")
+        run(
+            [
+                str(self.pg_bin / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.ports["postgres"]),
+                "-U",
+                "postgres",
+                "qsm",
+            ],
+            "createdb",
+        )
 
     def stop_postgres(self):
         if not self.postgres_started:
@@ -186,11 +217,29 @@ class Stack:
     def start_redis(self):
         with open(self.dir / "redis.log", "wb") as log:
             self.redis = subprocess.Popen(
-                pinned(self.args.server_cpus, ["redis-server", "--port", str(self.ports["redis"]), "--bind", "127.0.0.1",
-                                               "--save", "", "--appendonly", "no", "--dir", str(self.dir)]),
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                pinned(
+                    self.args.server_cpus,
+                    [
+                        "redis-server",
+                        "--port",
+                        str(self.ports["redis"]),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        str(self.dir),
+                    ],
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        wait_until(lambda: redis_answers(self.ports["redis"]), 10, "Redis did not start", self.redis, self.dir / "redis.log")
+        wait_until(
+            lambda: redis_answers(self.ports["redis"]), 10, "Redis did not start", self.redis, self.dir / "redis.log"
+        )
 
     # QSM -------------------------------------------------------------------------------------
 
@@ -232,8 +281,13 @@ class Stack:
         with open(self.dir / "server.log", "wb") as log:
             self.server = subprocess.Popen(pinned(self.args.server_cpus, self.server_argv), cwd=ROOT, env=self.env,
                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(lambda: answers(self.base_url + "/readyz"), 60, f"QSM did not become ready at {self.base_url}/readyz",
-                   self.server, self.dir / "server.log")
+        wait_until(
+            lambda: answers(self.base_url + "/readyz"),
+            60,
+            f"QSM did not become ready at {self.base_url}/readyz",
+            self.server,
+            self.dir / "server.log",
+        )
 
     def seller_hash_cost(self):
         """The bcrypt cost of the seller's stored hash ($2b$10$...), read from the database."""
@@ -323,7 +377,9 @@ def wait_until(ready, seconds, message, process, log):
             return
         time.sleep(0.2)
     tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-    raise BenchError(f"{message}" + (f" (exited with {process.returncode})" if process.poll() is not None else "") + f"\n{tail}")
+    raise BenchError(
+        f"{message}" + (f" (exited with {process.returncode})" if process.poll() is not None else "") + f"\n{tail}"
+    )
 
 
 def answers(url):
@@ -469,8 +525,14 @@ def parse_wrk(stdout, stderr):
         kind, _, rest = line.partition(" ")
         if kind == "RESULT":
             values = rest.split()
-            result.update(rps=float(values[0]), p50_ms=float(values[1]), p99_ms=float(values[2]), requests=int(values[3]),
-                          non2xx=int(values[4]), socket_errors=int(values[5]))
+            result.update(
+                rps=float(values[0]),
+                p50_ms=float(values[1]),
+                p99_ms=float(values[2]),
+                requests=int(values[3]),
+                non2xx=int(values[4]),
+                socket_errors=int(values[5]),
+            )
         elif kind == "STATUS":
             result["statuses"] = {code: int(n) for code, n in (pair.split("=") for pair in rest.split())}
         elif kind == "POOL":
@@ -498,7 +560,9 @@ def expect(answer, ok, what):
 
 
 def bench_floor(args, target, stack):
-    expect(requests.get(target.base_url + "/healthz", timeout=10), lambda a: a.json().get("status") == "ok", "GET /healthz")
+    expect(
+        requests.get(target.base_url + "/healthz", timeout=10), lambda a: a.json().get("status") == "ok", "GET /healthz"
+    )
     return measure(args, Load(target.base_url + "/healthz"))
 
 
@@ -639,16 +703,20 @@ BENCHES = {name: globals()["bench_" + name] for name in ENDPOINTS}
 # Output
 
 
-COLUMNS = f"{'endpoint':<14} {'rps':>9} {'p50_ms':>8} {'p99_ms':>8} {'requests':>9} {'non2xx':>7} {'sock_err':>8} {'x_floor':>8}"
+COLUMNS = (
+    f"{'endpoint':<14} {'rps':>9} {'p50_ms':>8} {'p99_ms':>8} {'requests':>9}"
+    f" {'non2xx':>7} {'sock_err':>8} {'x_floor':>8}"
+)
 
 
 def header(args, stack):
     pg_version = stack.pg_bin.parent.name
     return [
         f"# QSM endpoints, {time.strftime('%Y-%m-%d %H:%M:%S')}, bench/endpoints.py",
-        f"# server: taskset -c {args.server_cpus} {shlex.join(stack.server_argv)}  ({stack.server_processes()} processes)",
-        f"# stores: PostgreSQL {pg_version} (synchronous_commit={args.synchronous_commit}) and Redis, on CPU {args.server_cpus};"
-        f" QSM_ENV=production, QSM_BCRYPT_ROUNDS={args.bcrypt_rounds}",
+        f"# server: taskset -c {args.server_cpus} {shlex.join(stack.server_argv)}"
+        f"  ({stack.server_processes()} processes)",
+        f"# stores: PostgreSQL {pg_version} (synchronous_commit={args.synchronous_commit}) and Redis,"
+        f" on CPU {args.server_cpus}; QSM_ENV=production, QSM_BCRYPT_ROUNDS={args.bcrypt_rounds}",
         f"# load: taskset -c {args.wrk_cpus} wrk -t{args.threads} -c{args.connections} (keep-alive),"
         f" {args.warmup} s warm-up + {args.duration} s timed run per endpoint",
         COLUMNS,
@@ -663,9 +731,12 @@ def result_line(name, result, floor_rps):
 
 def login_line(result):
     verdict = "within" if result["overhead_pct"] < 5 else "ABOVE"
-    return (f"{'login':<14} p50 {result['login_p50_ms']:.1f} ms per login ({result['logins']} sequential, mean"
-            f" {result['login_mean_ms']:.1f}), bcrypt alone p50 {result['bcrypt_p50_ms']:.1f} ms (cost {result['bcrypt_rounds']}):"
-            f" overhead {result['overhead_pct']:+.1f} %, {verdict} the 5 % goal; answers other than 302: {result['non2xx']}")
+    return (
+        f"{'login':<14} p50 {result['login_p50_ms']:.1f} ms per login ({result['logins']} sequential, mean"
+        f" {result['login_mean_ms']:.1f}), bcrypt alone p50 {result['bcrypt_p50_ms']:.1f} ms"
+        f" (cost {result['bcrypt_rounds']}): overhead {result['overhead_pct']:+.1f} %, {verdict} the 5 % goal;"
+        f" answers other than 302: {result['non2xx']}"
+    )
 
 
 def problems(name, result):
@@ -746,11 +817,19 @@ def main(argv=None):
         stack = Stack(args, pg_bin)
         print(f"# starting PostgreSQL, Redis and QSM in {stack.dir} ...", file=sys.stderr, flush=True)
         stack.start()
-        report["settings"] = {"server_cmd": stack.server_cmd, "server_cpus": args.server_cpus, "wrk_cpus": args.wrk_cpus,
-                              "threads": args.threads, "connections": args.connections, "warmup_s": args.warmup,
-                              "duration_s": args.duration, "bcrypt_rounds": args.bcrypt_rounds,
-                              "synchronous_commit": args.synchronous_commit, "postgres": stack.pg_bin.parent.name,
-                              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        report["settings"] = {
+            "server_cmd": stack.server_cmd,
+            "server_cpus": args.server_cpus,
+            "wrk_cpus": args.wrk_cpus,
+            "threads": args.threads,
+            "connections": args.connections,
+            "warmup_s": args.warmup,
+            "duration_s": args.duration,
+            "bcrypt_rounds": args.bcrypt_rounds,
+            "synchronous_commit": args.synchronous_commit,
+            "postgres": stack.pg_bin.parent.name,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
         run_benches(args, stack, report)
     except BenchError as error:
         report["problems"].append(str(error))

@@ -6,8 +6,8 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 import siteops
-from websafety.vault import parse_keys
 from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
+from websafety.vault import parse_keys
 
 
 def check_key_encryption_keys(app):
@@ -25,7 +25,9 @@ def check_key_encryption_keys(app):
         try:
             Fernet(key.encode())
         except ValueError:
-            raise RuntimeError("QSM_KEY_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key()), comma-separated") from None
+            raise RuntimeError(
+                "QSM_KEY_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key()), comma-separated"
+            ) from None
 
 
 def create_app(config=None, test_config=None):
@@ -62,13 +64,13 @@ def create_app(config=None, test_config=None):
     init_documents(app)
     siteops.init_app(app, db, json_prefixes=web.JSON_PREFIXES, unavailable_template="idp/unavailable.html")
 
-    from .auth.routes import bp as auth_bp
-    from .portal.routes import bp as portal_bp
-    from .oauth import init_oauth
-    from .oauth.routes import bp as oauth_bp
     from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
+    from .auth.routes import bp as auth_bp
     from .developer.routes import bp as developer_bp
+    from .oauth import init_oauth
+    from .oauth.routes import bp as oauth_bp
+    from .portal.routes import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)

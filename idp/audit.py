@@ -61,6 +61,13 @@ def event_values(kind, seller_pk=None, client=None, detail=None):
 
 
 def recent_events(seller, limit=100):
-    return db.session.execute(
-        db.select(AuditEvent).filter_by(seller_pk=seller.id).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            db.select(AuditEvent)
+            .filter_by(seller_pk=seller.id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )

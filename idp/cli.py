@@ -95,7 +95,12 @@ def rotate_secret_command(client_id):
 @keys_cli.command("rotate")
 def rotate_keys_command():
     made, retired = rotate_signing_keys()
-    emit({"active": [k.kid for k in made], "retired": [{"kid": k.kid, "published_until": k.publish_until} for k in retired]})
+    emit(
+        {
+            "active": [k.kid for k in made],
+            "retired": [{"kid": k.kid, "published_until": k.publish_until} for k in retired],
+        }
+    )
 
 
 @keys_cli.command("ensure")

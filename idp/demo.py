@@ -69,7 +69,9 @@ def upsert_client(client_id, secret, **settings):
     else:
         # The demo's addresses may change between runs (other ports): follow them.
         client.redirect_uris = [check_redirect_uri(u) for u in settings["redirect_uris"]]
-        client.post_logout_redirect_uris = [check_redirect_uri(u) for u in settings.get("post_logout_redirect_uris", ())]
+        client.post_logout_redirect_uris = [
+            check_redirect_uri(u) for u in settings.get("post_logout_redirect_uris", ())
+        ]
         backchannel = settings.get("backchannel_logout_uri")
         client.backchannel_logout_uri = check_redirect_uri(backchannel) if backchannel else None
         client.home_page = settings.get("home_page", client.home_page)

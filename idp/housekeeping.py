@@ -9,7 +9,15 @@ from siteops.purge import purge_in_batches
 
 from .clock import now as current_time
 from .extensions import db
-from .models import AuditEvent, AuthorizationCode, LoginSession, PushedAuthorizationRequest, SessionClient, Token, TokenFamily
+from .models import (
+    AuditEvent,
+    AuthorizationCode,
+    LoginSession,
+    PushedAuthorizationRequest,
+    SessionClient,
+    Token,
+    TokenFamily,
+)
 from .models.seller import utcnow
 from .oauth.keys import purge_expired_keys
 
@@ -26,7 +34,9 @@ AUDIT_RETENTION_DAYS = 365
 def purge_expired(batch_size=1000, now=None):
     now = now if now is not None else current_time()
     counts = {
-        "authorization_codes": purge_in_batches(db, AuthorizationCode, AuthorizationCode.expires_at < now - CODE_RETENTION, batch_size),
+        "authorization_codes": purge_in_batches(
+            db, AuthorizationCode, AuthorizationCode.expires_at < now - CODE_RETENTION, batch_size
+        ),
         "tokens": purge_in_batches(
             db,
             Token,
@@ -49,7 +59,10 @@ def purge_expired(batch_size=1000, now=None):
         db,
         PushedAuthorizationRequest,
         db.or_(
-            db.and_(PushedAuthorizationRequest.started_at.is_(None), PushedAuthorizationRequest.expires_at < now - CODE_RETENTION),
+            db.and_(
+                PushedAuthorizationRequest.started_at.is_(None),
+                PushedAuthorizationRequest.expires_at < now - CODE_RETENTION,
+            ),
             PushedAuthorizationRequest.interaction_ends_at < now - CODE_RETENTION,
         ),
         batch_size,

@@ -5,8 +5,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from websafety.headers import add_security_headers
 
-from .extensions import db, login_manager
 from .auth.session import session_is_live
+from .extensions import db, login_manager
 from .models import Seller
 
 JSON_PREFIXES = ("/oauth/", "/api/", "/.well-known/")

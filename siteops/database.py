@@ -180,7 +180,9 @@ def psycopg_bounds_waits():
         import psycopg
     except ImportError:
         return False
-    return hasattr(psycopg.errors, "_WaitTimeout") and "timeout" in inspect.signature(psycopg.Connection.wait).parameters
+    return (
+        hasattr(psycopg.errors, "_WaitTimeout") and "timeout" in inspect.signature(psycopg.Connection.wait).parameters
+    )
 
 
 @functools.cache
@@ -263,7 +265,9 @@ def init_autocommit_engine(app, db):
     if engine.dialect.name == "postgresql":
         from sqlalchemy import create_engine
 
-        engine = create_engine(engine.url, isolation_level="AUTOCOMMIT", **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        engine = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        )
         ping_idle_connections(engine)
     app.extensions[AUTOCOMMIT_ENGINE] = engine
 

@@ -7,11 +7,14 @@ import base64
 import hashlib
 import re
 import secrets
+import weakref
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine as sa_Engine
 
 from idp import create_app
 from idp.extensions import db as qsm_db
@@ -208,11 +211,6 @@ def flow(client, make_client):
 # (filterwarnings = error). SQLite is left alone: an in-memory database lives in its one
 # connection, and sqlite3 does not warn.
 
-import weakref  # noqa: E402
-
-from sqlalchemy import event as sa_event  # noqa: E402
-from sqlalchemy.engine import Engine as sa_Engine  # noqa: E402
-
 _engines_used = weakref.WeakSet()
 
 
@@ -290,7 +288,12 @@ def token_request_as_registered(f, data, endpoint="/oauth/token"):
 def tokens_as_registered(f, **authorize):
     """The code flow for ``f``'s client, the token request sent with its registered method."""
     code = f.get_code(**authorize)
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f.oauth_client.redirect_uris[0],
+        "code_verifier": f.verifier,
+    }
     response = token_request_as_registered(f, data)
     assert response.status_code == 200, response.get_json()
     return response.get_json()

@@ -17,8 +17,7 @@ import requests
 from alembic.script import ScriptDirectory
 
 import devstack
-from clients.smartship.demo import DEMO_ACCOUNTS
-from clients.smartship.demo import DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
+from clients.smartship.demo import DEMO_ACCOUNTS, DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
 from idp.demo import DEMO_PASSWORD, DEMO_SELLERS
 from tests.conftest import csrf_token
 
@@ -47,7 +46,7 @@ class Stack:
 
     def __init__(self, instance, ports=None, extra_environment=()):
         self.instance = instance
-        self.ports = ports or dict(zip(devstack.SITES, free_ports(len(devstack.SITES))))
+        self.ports = ports or dict(zip(devstack.SITES, free_ports(len(devstack.SITES)), strict=True))
         self.lines = []
         self.ready = threading.Event()
         environment = {
@@ -186,7 +185,9 @@ def test_parcel_pal_sends_a_seller_to_the_singapore_qsm_as_an_ordinary_app(runni
     qsm_url, app_url = running_stack.url("qsm"), running_stack.url("demo-app")
     home = browser.get(f"{app_url}/", timeout=HTTP_TIMEOUT)
     assert home.status_code == 200 and "Log in with QSM" in home.text
-    response = browser.post(f"{app_url}/login", data={"csrf_token": csrf_token(home.text)}, allow_redirects=False, timeout=HTTP_TIMEOUT)
+    response = browser.post(
+        f"{app_url}/login", data={"csrf_token": csrf_token(home.text)}, allow_redirects=False, timeout=HTTP_TIMEOUT
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith(f"{qsm_url}/oauth/authorize?")
     params = query_of(response.headers["Location"])
     assert params["client_id"] == devstack.PARCEL_PAL_CLIENT_ID and params["redirect_uri"] == f"{app_url}/callback"
@@ -199,7 +200,10 @@ def test_smartship_sends_a_seller_to_the_authorize_endpoint_of_the_chosen_qsm(ru
     discovery = browser.get(f"{qsm_url}/.well-known/openid-configuration", timeout=HTTP_TIMEOUT).json()
 
     response = browser.get(
-        f"{smartship_url}/linked-signup/start", params={"platform": platform.id}, allow_redirects=False, timeout=HTTP_TIMEOUT
+        f"{smartship_url}/linked-signup/start",
+        params={"platform": platform.id},
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
     )
 
     assert response.status_code == 302
@@ -263,7 +267,9 @@ def test_a_port_in_use_fails_the_start_and_says_which_variable_to_change(launch)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        ports = dict(zip(devstack.SITES, free_ports(len(devstack.SITES))), smartship=taken.getsockname()[1])
+        ports = dict(
+            zip(devstack.SITES, free_ports(len(devstack.SITES)), strict=True), smartship=taken.getsockname()[1]
+        )
         stack = launch(ports=ports)
 
         assert stack.process.wait(START_TIMEOUT) == 1
@@ -281,7 +287,10 @@ def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(st
 
     second = start_stack(ports=first.ports)
     assert json.loads((second.instance / devstack.STATE_FILE).read_text()) == state
-    databases = {platform.database: "idp" for platform in devstack.PLATFORMS} | {"smartship.db": "smartship", "demo_app.db": "demo_app"}
+    databases = {platform.database: "idp" for platform in devstack.PLATFORMS} | {
+        "smartship.db": "smartship",
+        "demo_app.db": "demo_app",
+    }
     for database, migrations in databases.items():
         head = ScriptDirectory(str(devstack.ROOT / "migrations" / migrations)).get_current_head()
         with sqlite3.connect(second.instance / database) as connection:
@@ -289,7 +298,9 @@ def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(st
     with sqlite3.connect(second.instance / "qsm.db") as connection:
         emails = [row[0] for row in connection.execute("select email from sellers")]
         clients = connection.execute("select client_id, trusted from oauth_clients order by client_id").fetchall()
-    assert sorted(emails) == sorted({seller["email"] for seller in DEMO_SELLERS} | {devstack.HARBOUR_BOOKS_SELLER["email"]})
+    assert sorted(emails) == sorted(
+        {seller["email"] for seller in DEMO_SELLERS} | {devstack.HARBOUR_BOOKS_SELLER["email"]}
+    )
     # Each registered once, however many runs: SmartShip trusted, Parcel Pal an ordinary app.
     assert clients == [(devstack.PARCEL_PAL_CLIENT_ID, 0), (devstack.SMARTSHIP_CLIENT_ID, 1)]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from flask import current_app, g, session
 
+from relying_party import token_vault
 from siteops.purge import purge_in_batches
 
-from relying_party import token_vault
 from .extensions import db
 from .models import LoginSession
 
@@ -82,7 +82,9 @@ def access_token(row):
 def _end(row):
     """End a row once; returns its tokens (decrypted when the keys allow) and wipes them."""
     try:
-        ended = EndedSession(token_vault.decrypt(row.id_token_encrypted), token_vault.decrypt(row.access_token_encrypted))
+        ended = EndedSession(
+            token_vault.decrypt(row.id_token_encrypted), token_vault.decrypt(row.access_token_encrypted)
+        )
     except token_vault.VaultError:
         ended = EndedSession(None, None)
     row.ended_at = int(time.time())

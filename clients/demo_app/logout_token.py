@@ -1,8 +1,7 @@
 """QSM's back-channel logout tokens, checked by the shared rules for this app's client."""
 from flask import current_app
 
-from relying_party.logout_tokens import LEEWAY, LogoutTokenRejected
-from relying_party.logout_tokens import validate_logout_token as validate
+from relying_party.logout_tokens import LEEWAY, LogoutTokenRejected, validate_logout_token as validate
 
 from . import qsm
 

@@ -145,7 +145,9 @@ def recent_orders(access_token, per_page):
     if response.status_code == 401:
         raise QSMAccessRevoked(REVOKED)
     if response.status_code >= 400:
-        raise QSMUnavailable(f"QSM could not list your orders right now (it answered {response.status_code}). Please try again.")
+        raise QSMUnavailable(
+            f"QSM could not list your orders right now (it answered {response.status_code}). Please try again."
+        )
     try:
         data = response.json()
         orders = data["orders"]
@@ -180,7 +182,11 @@ def end_session_url(id_token):
         return None
     return add_params_to_uri(
         endpoint,
-        {"id_token_hint": id_token, "post_logout_redirect_uri": home_url(), "client_id": current_app.config["CLIENT_ID"]},
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": home_url(),
+            "client_id": current_app.config["CLIENT_ID"],
+        },
     )
 
 

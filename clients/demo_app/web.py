@@ -26,10 +26,14 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return render_template("demo_app/error.html", status=error.code, title=error.name, description=error.description), error.code
+        return render_template(
+            "demo_app/error.html", status=error.code, title=error.name, description=error.description
+        ), error.code
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("unhandled error")
         db.session.rollback()
-        return render_template("demo_app/error.html", status=500, title="Something went wrong", description="Please try again."), 500
+        return render_template(
+            "demo_app/error.html", status=500, title="Something went wrong", description="Please try again."
+        ), 500

@@ -15,7 +15,7 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(account, purpose, email=None):
+def issue(account, purpose):
     token = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
@@ -23,7 +23,7 @@ def issue(account, purpose, email=None):
             purpose=purpose,
             account_id=account.id,
             credentials_version=account.credentials_version,
-            email=email or account.email,
+            email=account.email,
             expires_at=int(time.time()) + LIFETIMES[purpose],
         )
     )
@@ -35,7 +35,9 @@ def peek(token, purpose):
     """The live token row for this link, without spending it (to show the form)."""
     if not token or len(token) > 128:
         return None
-    row = db.session.execute(db.select(AccountToken).filter_by(token_hash=_digest(token), purpose=purpose)).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(AccountToken).filter_by(token_hash=_digest(token), purpose=purpose)
+    ).scalar_one_or_none()
     if row is None or row.used_at is not None or row.expires_at <= time.time():
         return None
     if row.account.credentials_version != row.credentials_version:
@@ -49,7 +51,9 @@ def spend(token, purpose):
     if row is None:
         return None
     won = db.session.execute(
-        db.update(AccountToken).where(AccountToken.id == row.id, AccountToken.used_at.is_(None)).values(used_at=int(time.time()))
+        db.update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=int(time.time()))
     ).rowcount
     db.session.commit()
     return row if won == 1 else None

@@ -89,7 +89,9 @@ def create_account(login_id, email, password=None, email_confirmed=False, name=N
 
 def mark_primary(account):
     """One primary account per email: marking one clears the others."""
-    db.session.execute(db.update(Account).where(Account.email == account.email, Account.id != account.id).values(is_primary=False))
+    db.session.execute(
+        db.update(Account).where(Account.email == account.email, Account.id != account.id).values(is_primary=False)
+    )
     account.is_primary = True
     db.session.commit()
 
@@ -110,7 +112,7 @@ def set_password(account, password):
     db.session.commit()
 
 
-def send_password_reset(account, resume_url=None):
+def send_password_reset(account):
     token = account_tokens.issue(account, account_tokens.RESET)
     link = current_app.config["BASE_URL"] + url_for("account.reset_password_link", token=token)
     mailer.send(
@@ -129,7 +131,8 @@ def send_email_confirmation(account):
     mailer.send(
         account.email,
         "Confirm your SmartShip email address",
-        f"Welcome to SmartShip.\n\nOpen this link to confirm the email address of your account {account.login_id}:\n\n{link}\n",
+        f"Welcome to SmartShip.\n\n"
+        f"Open this link to confirm the email address of your account {account.login_id}:\n\n{link}\n",
     )
 
 

@@ -27,7 +27,15 @@ def _decide(login_id, approve):
         problems = decide(account, approve)
     except FulfillmentError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(json.dumps({"login_id": account.login_id, "status": "approved" if approve else "rejected", "qsm_report_problems": problems}))
+    click.echo(
+        json.dumps(
+            {
+                "login_id": account.login_id,
+                "status": "approved" if approve else "rejected",
+                "qsm_report_problems": problems,
+            }
+        )
+    )
 
 
 @fulfillment_cli.command("approve")
@@ -54,7 +62,16 @@ def create_account_command(login_id, email, password, name, confirmed, primary):
         account = create_account(login_id, email, password, email_confirmed=confirmed, name=name, is_primary=primary)
     except (AccountError, WeakPassword) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(json.dumps({"login_id": account.login_id, "email": account.email, "email_confirmed": confirmed, "primary": account.is_primary}))
+    click.echo(
+        json.dumps(
+            {
+                "login_id": account.login_id,
+                "email": account.email,
+                "email_confirmed": confirmed,
+                "primary": account.is_primary,
+            }
+        )
+    )
 
 
 @accounts_cli.command("mark-primary")

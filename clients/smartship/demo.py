@@ -8,9 +8,24 @@ DEMO_PASSWORD = "smartship-demo-pass"
 
 # Emails match sellers of the QSM demo data (idp/demo.py).
 DEMO_ACCOUNTS = [
-    {"login_id": "kimchi-market", "email": "kimchi.market@example.com", "created": datetime(2019, 3, 14), "primary": False},
-    {"login_id": "harbour-books", "email": "harbour.books@example.com", "created": datetime(2016, 8, 1), "primary": True},
-    {"login_id": "harbourbooks2012", "email": "harbour.books@example.com", "created": datetime(2012, 2, 20), "primary": False},
+    {
+        "login_id": "kimchi-market",
+        "email": "kimchi.market@example.com",
+        "created": datetime(2019, 3, 14),
+        "primary": False,
+    },
+    {
+        "login_id": "harbour-books",
+        "email": "harbour.books@example.com",
+        "created": datetime(2016, 8, 1),
+        "primary": True,
+    },
+    {
+        "login_id": "harbourbooks2012",
+        "email": "harbour.books@example.com",
+        "created": datetime(2012, 2, 20),
+        "primary": False,
+    },
 ]
 
 

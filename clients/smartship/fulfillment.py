@@ -12,7 +12,9 @@ class FulfillmentError(ValueError):
 
 
 def application_for(account):
-    application = db.session.execute(db.select(FulfillmentApplication).filter_by(account_id=account.id)).scalar_one_or_none()
+    application = db.session.execute(
+        db.select(FulfillmentApplication).filter_by(account_id=account.id)
+    ).scalar_one_or_none()
     if application is None:
         application = FulfillmentApplication(account_id=account.id, status="not_applied")
         db.session.add(application)

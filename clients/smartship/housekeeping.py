@@ -23,6 +23,8 @@ def purge_expired(batch_size=1000, now=None):
         ),
     }
     # Composite primary key: a plain bounded delete by expiry.
-    counts["seen_logout_tokens"] = db.session.execute(db.delete(SeenLogoutToken).where(SeenLogoutToken.expires_at < now)).rowcount
+    counts["seen_logout_tokens"] = db.session.execute(
+        db.delete(SeenLogoutToken).where(SeenLogoutToken.expires_at < now)
+    ).rowcount
     db.session.commit()
     return counts

@@ -8,12 +8,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from relying_party import token_vault
+
 from .extensions import db
 from .models import Account, FulfillmentApplication, PendingSignup, QsmLink, normalize_login, utcnow
 from .qsm import expires_at
 
 REQUIRED_AGREEMENTS = ("terms", "privacy", "qsm_data")
-OPTIONAL_AGREEMENTS = ("marketing",)
 
 
 class LinkingError(ValueError):
@@ -83,7 +83,9 @@ def login_id_taken(login_id):
 def check_agreements(agreed):
     missing = [item for item in REQUIRED_AGREEMENTS if item not in agreed]
     if missing:
-        raise LinkingError("Please agree to the SmartShip terms of service, the privacy policy and the use of your QSM data.")
+        raise LinkingError(
+            "Please agree to the SmartShip terms of service, the privacy policy and the use of your QSM data."
+        )
 
 
 def store_tokens(link, token):
@@ -116,7 +118,9 @@ def create_linked_account(pending, login_id, agreed):
         existing = find_link(pending.platform, pending.sub)
         if existing is not None:
             raise AlreadyLinked(existing.account)
-        raise LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID.")
+        raise LoginIdTaken(
+            f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."
+        )
     now = utcnow()
     account = Account(
         login_id=login_id,
@@ -135,7 +139,12 @@ def create_linked_account(pending, login_id, agreed):
     seller = _use_up(pending)
     db.session.add_all([account, FulfillmentApplication(account=account)])
     _attach_link(account, pending)
-    _commit_link(seller, LoginIdTaken(f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."))
+    _commit_link(
+        seller,
+        LoginIdTaken(
+            f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."
+        ),
+    )
     return account
 
 
@@ -168,7 +177,13 @@ def _raise_for_finished(seller):
 def _attach_link(account, pending):
     """The link to the QSM seller, with the tokens QSM issued (the pending sign-up is already used up)."""
     claims = pending.claims
-    link = QsmLink(account=account, platform=pending.platform, sub=pending.sub, seller_id=claims.get("seller_id"), shop_name=claims.get("shop_name"))
+    link = QsmLink(
+        account=account,
+        platform=pending.platform,
+        sub=pending.sub,
+        seller_id=claims.get("seller_id"),
+        shop_name=claims.get("shop_name"),
+    )
     db.session.add(link)
     store_tokens(link, token_vault.decrypt_json(pending.token_encrypted))
     return link
@@ -228,7 +243,9 @@ def link_existing_account(pending, account, password, agreed):
     check_agreements(agreed)
     if not verify_password(account, password):
         if not account.has_password:
-            raise NoPasswordYet("This SmartShip account has no password yet. Use Password Reset to set one, then finish linking.")
+            raise NoPasswordYet(
+                "This SmartShip account has no password yet. Use Password Reset to set one, then finish linking."
+            )
         raise WrongPassword("The password is not correct.")
     existing = find_link(pending.platform, pending.sub)
     if existing is not None:

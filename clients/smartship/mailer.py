@@ -47,4 +47,6 @@ def _write_to_outbox(message, config):
     outbox.mkdir(parents=True, exist_ok=True)
     name = message["Message-ID"].strip("<>").replace("@", "_")
     (outbox / f"{name}.eml").write_bytes(bytes(message))
-    current_app.logger.warning("mail to %s written to %s: %s\n%s", message["To"], outbox, message["Subject"], message.get_content())
+    current_app.logger.warning(
+        "mail to %s written to %s: %s\n%s", message["To"], outbox, message["Subject"], message.get_content()
+    )

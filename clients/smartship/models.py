@@ -1,6 +1,6 @@
 """SmartShip's accounts and their links to QSM sellers."""
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
 
@@ -8,7 +8,7 @@ from .extensions import db
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def normalize_login(value):
@@ -173,7 +173,10 @@ class LoginSession(db.Model):
     expires_at = db.Column(db.Integer, nullable=False, index=True)
     ended_at = db.Column(db.Integer)
 
-    __table_args__ = (db.Index("ix_login_sessions_platform_sid", "platform", "qsm_sid"), db.Index("ix_login_sessions_platform_sub", "platform", "qsm_sub"))
+    __table_args__ = (
+        db.Index("ix_login_sessions_platform_sid", "platform", "qsm_sid"),
+        db.Index("ix_login_sessions_platform_sub", "platform", "qsm_sub"),
+    )
 
 
 class SeenLogoutToken(db.Model):

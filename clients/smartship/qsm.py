@@ -19,7 +19,6 @@ from relying_party import authorization_response, logout_tokens
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
 
 
-
 def platforms():
     return {p["id"]: p for p in current_app.config["PLATFORMS"]}
 
@@ -190,7 +189,10 @@ def validate_logout_token(platform_id, logout_token):
     platform = get_platform(platform_id)
     try:
         return logout_tokens.validate_logout_token(
-            logout_token, platform["issuer"], platform["client_id"], lambda force: fetch_signing_keys(platform_id, force)
+            logout_token,
+            platform["issuer"],
+            platform["client_id"],
+            lambda force: fetch_signing_keys(platform_id, force),
         )
     except logout_tokens.LogoutTokenRejected as error:
         raise QSMRefused(str(error)) from None
@@ -208,5 +210,9 @@ def end_session_url(platform_id, id_token, return_path):
         return None
     return add_params_to_uri(
         endpoint,
-        {"id_token_hint": id_token, "post_logout_redirect_uri": current_app.config["BASE_URL"] + return_path, "client_id": get_platform(platform_id)["client_id"]},
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": current_app.config["BASE_URL"] + return_path,
+            "client_id": get_platform(platform_id)["client_id"],
+        },
     )

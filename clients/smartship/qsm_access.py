@@ -16,7 +16,9 @@ def _fresh_enough(link):
 
 
 def mark_needs_reauthorization(link):
-    db.session.execute(db.update(QsmLink).where(QsmLink.id == link.id).values(needs_reauthorization=True, refresh_lease_until=None))
+    db.session.execute(
+        db.update(QsmLink).where(QsmLink.id == link.id).values(needs_reauthorization=True, refresh_lease_until=None)
+    )
     db.session.commit()
 
 
@@ -36,7 +38,9 @@ def access_token(link, force_refresh=False):
         now = int(time.time())
         won = db.session.execute(
             db.update(QsmLink)
-            .where(QsmLink.id == link.id, db.or_(QsmLink.refresh_lease_until.is_(None), QsmLink.refresh_lease_until < now))
+            .where(
+                QsmLink.id == link.id, db.or_(QsmLink.refresh_lease_until.is_(None), QsmLink.refresh_lease_until < now)
+            )
             .values(refresh_lease_until=now + LEASE_SECONDS)
         ).rowcount
         db.session.commit()

@@ -53,7 +53,9 @@ def import_orders(link):
 
 
 def fulfillment_status(account):
-    application = db.session.execute(db.select(FulfillmentApplication).filter_by(account_id=account.id)).scalar_one_or_none()
+    application = db.session.execute(
+        db.select(FulfillmentApplication).filter_by(account_id=account.id)
+    ).scalar_one_or_none()
     return application.status if application else "not_applied"
 
 

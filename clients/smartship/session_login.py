@@ -8,6 +8,7 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 
 from relying_party import token_vault
+
 from .extensions import db
 from .models import LoginSession
 

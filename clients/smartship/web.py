@@ -30,7 +30,9 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return render_template("smartship/error.html", status=error.code, title=error.name, description=error.description), error.code
+        return render_template(
+            "smartship/error.html", status=error.code, title=error.name, description=error.description
+        ), error.code
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

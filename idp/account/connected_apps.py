@@ -1,5 +1,5 @@
 """The apps that hold a seller's grant, and taking a grant back."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from authlib.oauth2.rfc6749.util import scope_to_list
 
@@ -20,13 +20,24 @@ class ConnectedApp:
 
 def connected_apps(seller):
     """Apps the seller allowed (consents), and family sites that hold a live grant without one."""
-    consents = db.session.execute(
-        db.select(Consent).filter_by(seller_pk=seller.id).order_by(Consent.last_used_at.desc(), Consent.granted_at.desc())
-    ).scalars().all()
+    consents = (
+        db.session.execute(
+            db.select(Consent)
+            .filter_by(seller_pk=seller.id)
+            .order_by(Consent.last_used_at.desc(), Consent.granted_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     apps = [ConnectedApp(c.client, c.scope, c.granted_at, c.last_used_at) for c in consents if scope_to_list(c.scope)]
     consented = {c.client_pk for c in consents}
     live = db.session.execute(
-        db.select(TokenFamily.client_pk, db.func.min(TokenFamily.created_at), db.func.max(Token.issued_at), db.func.max(Token.scope))
+        db.select(
+            TokenFamily.client_pk,
+            db.func.min(TokenFamily.created_at),
+            db.func.max(Token.issued_at),
+            db.func.max(Token.scope),
+        )
         .join(Token, Token.family_id == TokenFamily.id)
         .where(TokenFamily.seller_pk == seller.id, TokenFamily.revoked_at.is_(None))
         .group_by(TokenFamily.client_pk)
@@ -35,7 +46,14 @@ def connected_apps(seller):
         if client_pk in consented:
             continue
         client = db.session.get(OAuthClient, client_pk)
-        apps.append(ConnectedApp(client, scope, datetime.fromtimestamp(first, timezone.utc).replace(tzinfo=None), datetime.fromtimestamp(last, timezone.utc).replace(tzinfo=None)))
+        apps.append(
+            ConnectedApp(
+                client,
+                scope,
+                datetime.fromtimestamp(first, UTC).replace(tzinfo=None),
+                datetime.fromtimestamp(last, UTC).replace(tzinfo=None),
+            )
+        )
     return apps
 
 

@@ -49,7 +49,11 @@ def orders():
         return api_error(403, "insufficient_scope", "This token does not act for a seller.")
     paging = page_arguments()
     if paging is None:
-        return api_error(400, "invalid_request", f"'page' must be between 1 and {MAX_PAGE} and 'per_page' between 1 and {MAX_PAGE_SIZE}.")
+        return api_error(
+            400,
+            "invalid_request",
+            f"'page' must be between 1 and {MAX_PAGE} and 'per_page' between 1 and {MAX_PAGE_SIZE}.",
+        )
     page, per_page = paging
     query = db.select(Order).filter_by(seller_pk=seller.id).order_by(Order.ordered_at.desc(), Order.id.desc())
     total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()

@@ -21,12 +21,14 @@ class ChangePasswordForm(FlaskForm):
             Length(
                 min=PASSWORD_MIN_LENGTH,
                 max=PASSWORD_MAX_LENGTH,
-                message=f"The password must have at least {PASSWORD_MIN_LENGTH} characters (and at most {PASSWORD_MAX_LENGTH}).",
+                message=f"The password must have at least {PASSWORD_MIN_LENGTH} characters"
+                f" (and at most {PASSWORD_MAX_LENGTH}).",
             ),
         ],
     )
     confirm_password = PasswordField(
-        "Confirm new password", validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match.")]
+        "Confirm new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match.")],
     )
     submit = SubmitField("Change password")
 

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from websafety.redirects import safe_next
 
 from .. import audit
-from ..extensions import db, throttle
+from ..extensions import throttle
 from ..models.seller import normalize_email
 from .forms import ChangePasswordForm, LoginForm, LogoutForm
 from .sellers import SellerError, authenticate, change_password, find_seller_by_email

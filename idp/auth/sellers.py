@@ -18,7 +18,15 @@ PASSWORD_MAX_LENGTH = 1024
 # One @, no spaces, a dot in the domain: enough to catch typos; ownership is what verification proves.
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
-LIMITS = {"shop_name": 120, "contact_name": 120, "phone": 32, "street_address": 200, "locality": 100, "region": 100, "postal_code": 20}
+LIMITS = {
+    "shop_name": 120,
+    "contact_name": 120,
+    "phone": 32,
+    "street_address": 200,
+    "locality": 100,
+    "region": 100,
+    "postal_code": 20,
+}
 
 
 class SellerError(ValueError):
@@ -83,7 +91,9 @@ def create_seller(email, password, shop_name, contact_name, email_verified=True,
 # A login reads only what it checks and what the new session names (one plain query, in
 # autocommit: no transaction, and the connection is back in the pool before bcrypt runs).
 LOGIN_CANDIDATE = Statement(
-    db.select(Seller.id, Seller.sub, Seller.credentials_version, Seller.password_hash).where(Seller.email == db.bindparam("email"))
+    db.select(Seller.id, Seller.sub, Seller.credentials_version, Seller.password_hash).where(
+        Seller.email == db.bindparam("email")
+    )
 )
 
 
@@ -110,7 +120,9 @@ def authenticate(email, password):
     if row is None:
         burn_password_check(password)
         return None
-    return ProvenSeller(row.id, row.sub, row.credentials_version) if check_password(password, row.password_hash) else None
+    return (
+        ProvenSeller(row.id, row.sub, row.credentials_version) if check_password(password, row.password_hash) else None
+    )
 
 
 def change_password(seller, current_password, new_password):

@@ -18,14 +18,19 @@ _SESSION_COLUMNS = ("sid", "seller_pk", "auth_time", "created_at", "expires_at")
 _EVENT_COLUMNS = ("kind", "client_pk", "client_name", "detail", "ip_address", "user_agent", "created_at")
 INSERT_SESSION = Statement(_sessions.insert().values({name: db.bindparam(name) for name in _SESSION_COLUMNS}))
 INSERT_EVENT = Statement(
-    _events.insert().values(seller_pk=db.bindparam("seller_pk"), **{name: db.bindparam("event_" + name) for name in _EVENT_COLUMNS})
+    _events.insert().values(
+        seller_pk=db.bindparam("seller_pk"), **{name: db.bindparam("event_" + name) for name in _EVENT_COLUMNS}
+    )
 )
 _started = INSERT_SESSION.statement.returning(_sessions.c.seller_pk).cte("started")
 # PostgreSQL: the session and its audit event in one statement, one round trip, atomic by itself.
 INSERT_SESSION_AND_EVENT = Statement(
     _events.insert().from_select(
         ["seller_pk", *_EVENT_COLUMNS],
-        db.select(_started.c.seller_pk, *(db.cast(db.bindparam("event_" + name), _events.c[name].type) for name in _EVENT_COLUMNS)),
+        db.select(
+            _started.c.seller_pk,
+            *(db.cast(db.bindparam("event_" + name), _events.c[name].type) for name in _EVENT_COLUMNS),
+        ),
     )
 )
 

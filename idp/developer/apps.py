@@ -7,15 +7,29 @@ from .one_time_secrets import forget_secrets
 
 
 def apps_of(seller):
-    return db.session.execute(db.select(OAuthClient).filter_by(owner_pk=seller.id).order_by(OAuthClient.created_at)).scalars().all()
+    return (
+        db.session.execute(db.select(OAuthClient).filter_by(owner_pk=seller.id).order_by(OAuthClient.created_at))
+        .scalars()
+        .all()
+    )
 
 
 def app_of(seller, client_id):
-    return db.session.execute(db.select(OAuthClient).filter_by(owner_pk=seller.id, client_id=client_id)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(OAuthClient).filter_by(owner_pk=seller.id, client_id=client_id)
+    ).scalar_one_or_none()
 
 
 def register_app(
-    seller, name, home_page, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, public, scopes, require_par=False
+    seller,
+    name,
+    home_page,
+    redirect_uris,
+    post_logout_redirect_uris,
+    backchannel_logout_uri,
+    public,
+    scopes,
+    require_par=False,
 ):
     if "openid" not in scopes:
         raise ClientError("An app signs sellers in with QSM: the openid scope is required.")

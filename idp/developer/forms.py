@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, URL
+from wtforms.validators import URL, AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..oauth.claims import SCOPES
@@ -9,9 +9,18 @@ from ..oauth.claims import SCOPES
 
 class AppForm(FlaskForm):
     name = StringField("App name", validators=[DataRequired(), Length(max=120)])
-    home_page = StringField("Home page", validators=[Optional(), Length(max=500), URL(require_tld=False, message="Enter a full URL, like https://example.com.")])
+    home_page = StringField(
+        "Home page",
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=False, message="Enter a full URL, like https://example.com."),
+        ],
+    )
     redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[DataRequired(), Length(max=5000)])
-    post_logout_redirect_uris = TextAreaField("Post-logout redirect URIs (one per line)", validators=[Optional(), Length(max=5000)])
+    post_logout_redirect_uris = TextAreaField(
+        "Post-logout redirect URIs (one per line)", validators=[Optional(), Length(max=5000)]
+    )
     backchannel_logout_uri = StringField("Back-channel logout URI", validators=[Optional(), Length(max=500)])
     client_type = RadioField(
         "App type",

@@ -79,7 +79,9 @@ def take_secret(seller, client):
     encrypted, reason, expired = row.secret_encrypted, row.reason, row.expires_at <= now()
     # Only the request whose DELETE removed the row shows the secret (two tabs cannot both).
     deleted = db.session.execute(
-        db.delete(PendingClientSecret).where(PendingClientSecret.id == row.id).execution_options(synchronize_session=False)
+        db.delete(PendingClientSecret)
+        .where(PendingClientSecret.id == row.id)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     if deleted != 1 or expired:

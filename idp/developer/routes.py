@@ -44,7 +44,11 @@ def new():
         else:
             # POST-redirect-GET: a reload of the next page never registers the app again.
             if secret is None:
-                flash(f"{client.name} is registered. A public app has no client secret: it needs only its client ID, below.", "info")
+                flash(
+                    f"{client.name} is registered."
+                    " A public app has no client secret: it needs only its client ID, below.",
+                    "info",
+                )
                 return redirect(url_for("developer.show", client_id=client.client_id), 303)
             hold_secret(current_user, client, secret, "registered")
             return redirect(url_for("developer.show_secret", client_id=client.client_id), 303)
@@ -73,12 +77,17 @@ def show_secret(client_id):
     if shown is None:
         if not client.is_public:
             flash(
-                f"The client secret of {client.name} was shown once and QSM cannot show it again: it keeps only a digest. "
+                f"The client secret of {client.name} was shown once"
+                " and QSM cannot show it again: it keeps only a digest. "
                 "If you did not copy it, rotate the secret and give the new one to your app.",
                 "info",
             )
         return redirect(url_for("developer.show", client_id=client_id))
-    response = make_response(render_template("idp/developer/secret.html", app=client, secret=shown.secret, created=shown.reason == "registered"))
+    response = make_response(
+        render_template(
+            "idp/developer/secret.html", app=client, secret=shown.secret, created=shown.reason == "registered"
+        )
+    )
     # Never kept in a cache (Back, Forward), whatever the default for pages becomes.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -101,7 +110,9 @@ def rotate(client_id):
 @bp.get("/apps/<client_id>/delete")
 def confirm_delete(client_id):
     client = owned_app(client_id)
-    return render_template("idp/developer/delete.html", app=client, sellers=sellers_with_access(client), form=ConfirmActionForm())
+    return render_template(
+        "idp/developer/delete.html", app=client, sellers=sellers_with_access(client), form=ConfirmActionForm()
+    )
 
 
 @bp.post("/apps/<client_id>/delete")

@@ -59,7 +59,9 @@ class OAuthClient(ClientMixin, db.Model):
     # Family sites of the marketplace (SmartShip) skip the consent screen.
     trusted = db.Column(db.Boolean, nullable=False, default=False)
     # RFC 9126 6: this client's authorization requests are accepted only when pushed.
-    require_pushed_authorization_requests = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    require_pushed_authorization_requests = db.Column(
+        db.Boolean, nullable=False, default=False, server_default=db.false()
+    )
     owner_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="SET NULL"))
     owner = db.relationship("Seller", foreign_keys=[owner_pk])
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

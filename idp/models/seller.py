@@ -1,5 +1,5 @@
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy.orm import validates
@@ -9,7 +9,7 @@ from ..extensions import db
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_subject():
@@ -31,7 +31,11 @@ def postal_address(seller):
         "country": seller.country,
     }
     parts = {k: v for k, v in parts.items() if v}
-    lines = [seller.street_address, " ".join(p for p in (seller.locality, seller.region, seller.postal_code) if p), seller.country]
+    lines = [
+        seller.street_address,
+        " ".join(p for p in (seller.locality, seller.region, seller.postal_code) if p),
+        seller.country,
+    ]
     parts["formatted"] = "\n".join(line for line in lines if line)
     return parts
 

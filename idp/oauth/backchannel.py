@@ -49,7 +49,10 @@ def notify_clients_of_logout(sid):
     if row is None:
         return {}
     seller = db.session.get(Seller, row.seller_pk)
-    deliveries = [(client.client_id, client.backchannel_logout_uri, logout_token(client, seller.sub, sid)) for client in clients_to_notify(sid)]
+    deliveries = [
+        (client.client_id, client.backchannel_logout_uri, logout_token(client, seller.sub, sid))
+        for client in clients_to_notify(sid)
+    ]
     db.session.commit()
     results = {}
     for client_id, uri, token in deliveries:

@@ -16,10 +16,17 @@ from ..models import OAuthClient
 MAX_CLIENT_ID_LENGTH = 64
 _clients = OAuthClient.__table__
 # What authentication checks; a statement that reads a client for it selects these columns.
-CLIENT_AUTH_COLUMNS = (_clients.c.id, _clients.c.client_id, _clients.c.client_secret_hash, _clients.c.token_endpoint_auth_method)
+CLIENT_AUTH_COLUMNS = (
+    _clients.c.id,
+    _clients.c.client_id,
+    _clients.c.client_secret_hash,
+    _clients.c.token_endpoint_auth_method,
+)
 # ... and what a client's own token needs besides.
 CLIENT_BY_ID = Statement(
-    db.select(*CLIENT_AUTH_COLUMNS, _clients.c.grant_types, _clients.c.scope).where(_clients.c.client_id == db.bindparam("client_id"))
+    db.select(*CLIENT_AUTH_COLUMNS, _clients.c.grant_types, _clients.c.scope).where(
+        _clients.c.client_id == db.bindparam("client_id")
+    )
 )
 
 
@@ -50,6 +57,10 @@ def authenticate_client(connection, request, methods, statement=CLIENT_BY_ID, **
         if not plausible_client_id(client_id):
             continue
         client = statement.first(connection, {"client_id": client_id, **parameters})
-        if client is not None and client.token_endpoint_auth_method == method and matches_digest(secret, client.client_secret_hash):
+        if (
+            client is not None
+            and client.token_endpoint_auth_method == method
+            and matches_digest(secret, client.client_secret_hash)
+        ):
             return client
     raise InvalidClientError(status_code=401, description="Client authentication failed.")

@@ -8,7 +8,9 @@ from ..models.seller import utcnow
 
 
 def find_consent(seller, client):
-    return db.session.execute(db.select(Consent).filter_by(seller_pk=seller.id, client_pk=client.id)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Consent).filter_by(seller_pk=seller.id, client_pk=client.id)
+    ).scalar_one_or_none()
 
 
 def scopes_to_ask(seller, client, scope, prompts):

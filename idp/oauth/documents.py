@@ -83,17 +83,33 @@ class OpenIDDocuments:
 
 def json_error(start_response, status, headers, error, description):
     body = json.dumps({"error": error, "error_description": description}).encode()
-    headers = headers + [("Cache-Control", "no-store"), ("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    headers = headers + [
+        ("Cache-Control", "no-store"),
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+    ]
     start_response(status, headers)
     return [body]
 
 
 def method_not_allowed(start_response, headers):
-    return json_error(start_response, "405 Method Not Allowed", headers + [("Allow", "GET, HEAD")], "invalid_request", "Method Not Allowed")
+    return json_error(
+        start_response,
+        "405 Method Not Allowed",
+        headers + [("Allow", "GET, HEAD")],
+        "invalid_request",
+        "Method Not Allowed",
+    )
 
 
 def unavailable(start_response, headers):
-    return json_error(start_response, "503 Service Unavailable", headers + [("Retry-After", "5")], "temporarily_unavailable", UNAVAILABLE)
+    return json_error(
+        start_response,
+        "503 Service Unavailable",
+        headers + [("Retry-After", "5")],
+        "temporarily_unavailable",
+        UNAVAILABLE,
+    )
 
 
 def init_documents(app):

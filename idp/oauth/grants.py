@@ -7,8 +7,8 @@ from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
 from authlib.oidc.core.util import create_half_hash
-from joserfc import jwt
 from flask import current_app, session
+from joserfc import jwt
 
 from ..clock import now
 from ..digests import digest

@@ -21,14 +21,14 @@ from authlib.oidc.core.grants.util import is_openid_scope
 from siteops.database import autocommit_engine, init_autocommit_engine
 from siteops.faults import UNAVAILABLE, dependency_errors
 
-from ..extensions import db
 from ..clock import now
 from ..digests import digest, matches_digest
+from ..extensions import db
 from ..models.oauth import allowed_scope, has_grant_type, refresh_token_active
-from .claims import seller_claims
 from . import keys
+from .claims import seller_claims
 from .client_auth import authenticate_client, plausible_client_id, presented_credentials
-from .endpoints import REALM, BearerChallenge, InsufficientScope, SECRET_AUTH_METHODS
+from .endpoints import REALM, SECRET_AUTH_METHODS, BearerChallenge, InsufficientScope
 from .grants import client_token_scope, keeps_refresh_tokens, refreshed_id_token, within_granted_scope
 from .tokens import (
     INTROSPECTION_REQUEST,
@@ -69,7 +69,12 @@ class MachineEndpoints:
         secure = environ.get("wsgi.url_scheme") == "https"
         if environ.get("REQUEST_METHOD") not in methods:
             allow = ("Allow", ", ".join(methods))
-            return wire_error(start_response, secure, WireError("405 Method Not Allowed", "invalid_request", "Method Not Allowed"), [allow])
+            return wire_error(
+                start_response,
+                secure,
+                WireError("405 Method Not Allowed", "invalid_request", "Method Not Allowed"),
+                [allow],
+            )
         try:
             request = MachineRequest(environ, self.config["MAX_CONTENT_LENGTH"])
             result = handler(request)
@@ -79,10 +84,17 @@ class MachineEndpoints:
             return oauth_error(start_response, secure, error)
         except dependency_errors() as error:
             self.app.logger.error("dependency unavailable: %s", type(error).__name__, exc_info=error)
-            return wire_error(start_response, secure, WireError("503 Service Unavailable", "temporarily_unavailable", UNAVAILABLE), [("Retry-After", "5")])
+            return wire_error(
+                start_response,
+                secure,
+                WireError("503 Service Unavailable", "temporarily_unavailable", UNAVAILABLE),
+                [("Retry-After", "5")],
+            )
         except Exception:
             self.app.logger.exception("unhandled error")
-            return wire_error(start_response, secure, WireError("500 Internal Server Error", "server_error", "Internal Server Error"))
+            return wire_error(
+                start_response, secure, WireError("500 Internal Server Error", "server_error", "Internal Server Error")
+            )
         if result is PASS_ON:
             request.replay_body()
             return self.wsgi_app(environ, start_response)
@@ -139,12 +151,16 @@ class MachineEndpoints:
             ):
                 return PASS_ON
             scope = requested or row.scope
-            token = new_bearer_token(row, allowed_scope(row.client_scope, scope), keeps_refresh_tokens(row, True, scope), self.config)
+            token = new_bearer_token(
+                allowed_scope(row.client_scope, scope), keeps_refresh_tokens(row, True, scope), self.config
+            )
             if not rotate_on_connection(connection, row, token, row.id, self.config):
                 return PASS_ON  # spent by another request meanwhile: reuse, for the grant to answer
         if is_openid_scope(token.get("scope")):
             view = keys.view_for(self.app)
-            token["id_token"] = refreshed_id_token(row, row, token["scope"], token["access_token"], row.auth_time, view, self.config)
+            token["id_token"] = refreshed_id_token(
+                row, row, token["scope"], token["access_token"], row.auth_time, view, self.config
+            )
         return token
 
     def introspection(self, request):
@@ -155,7 +171,9 @@ class MachineEndpoints:
                 authenticate_client(connection, request, SECRET_AUTH_METHODS)
                 raise InvalidRequestError("'token' is required.")
             token_hash = digest(token)
-            row = authenticate_client(connection, request, SECRET_AUTH_METHODS, INTROSPECTION_REQUEST, token_hash=token_hash)
+            row = authenticate_client(
+                connection, request, SECRET_AUTH_METHODS, INTROSPECTION_REQUEST, token_hash=token_hash
+            )
         return introspection_answer(row, token_hash, self.config["ISSUER"])
 
     def userinfo(self, request):

@@ -94,7 +94,10 @@ def start(reference, client_id):
     found = db.session.execute(
         db.select(PushedAuthorizationRequest)
         .join(OAuthClient, OAuthClient.id == PushedAuthorizationRequest.client_pk)
-        .where(PushedAuthorizationRequest.reference_hash == digest(reference[len(REQUEST_URI_PREFIX):]), OAuthClient.client_id == client_id)
+        .where(
+            PushedAuthorizationRequest.reference_hash == digest(reference[len(REQUEST_URI_PREFIX) :]),
+            OAuthClient.client_id == client_id,
+        )
     ).scalar_one_or_none()
     at = now()
     if found is None:
@@ -134,7 +137,9 @@ def spend(pushed):
 def fresh_login_for(pushed, auth_time):
     """Whether the session's login happened after the seller's browser brought this pushed
     request: that login satisfies its prompt=login and max_age (the URL cannot drop them)."""
-    return pushed is not None and auth_time is not None and pushed.started_at is not None and auth_time > pushed.started_at
+    return (
+        pushed is not None and auth_time is not None and pushed.started_at is not None and auth_time > pushed.started_at
+    )
 
 
 def already_used():

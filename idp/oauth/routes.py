@@ -1,20 +1,21 @@
 """HTTP surface of the OpenID Provider in Flask. Views turn requests into calls; the rules live in
 grants.py, consent.py, tokens.py and keys.py. Discovery and the JWKS (documents.py), a client's
 own token, introspection and UserInfo (machine.py) are answered before Flask."""
+from urllib.parse import urlencode
+
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from urllib.parse import urlencode
 
 from .. import audit
 from ..clock import now
 from ..extensions import csrf, db
-from .claims import describe_scopes
 from . import pushed
 from .authorization_params import max_age_seconds
+from .claims import describe_scopes
 from .consent import record_consent, scopes_to_ask, touch_consent
 from .discovery import TOKEN_AUTH_METHODS
 from .server import authorization_server
@@ -109,7 +110,8 @@ def authorize():
     pushed_request = pushed.current()
     if pushed_request is None and grant.client.require_pushed_authorization_requests:
         return authorization_error(
-            InvalidRequestError("This app must push its authorization requests (RFC 9126).", redirect_uri=redirect_uri), grant
+            InvalidRequestError("This app must push its authorization requests (RFC 9126).", redirect_uri=redirect_uri),
+            grant,
         )
     try:
         needs_login = seller is None or (
@@ -123,7 +125,9 @@ def authorize():
         if "none" in prompts:
             return authorization_error(LoginRequiredError(redirect_uri=redirect_uri), grant)
         if request.method != "GET":
-            return render_error_page(InvalidRequestError("Your session ended. Please start again from the application."))
+            return render_error_page(
+                InvalidRequestError("Your session ended. Please start again from the application.")
+            )
         return redirect(login_url_for_request(data, prompts))
 
     client = grant.client
@@ -163,7 +167,9 @@ def push_authorization_request():
     """RFC 9126: the client pushes its authorization request; the browser will carry only its reference."""
     oauth_request = authorization_server.create_oauth2_request(request)
     try:
-        client = authorization_server.authenticate_client(oauth_request, TOKEN_AUTH_METHODS, "pushed_authorization_request")
+        client = authorization_server.authenticate_client(
+            oauth_request, TOKEN_AUTH_METHODS, "pushed_authorization_request"
+        )
         body = pushed.push(authorization_server, client, request.form)
     except OAuth2Error as error:
         error.redirect_uri = None  # told to the client itself, never through a redirect

@@ -1,6 +1,8 @@
 """Authlib wiring: the authorization server and the resource protector, and init_oauth."""
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic as _authenticate_client_secret_basic
+from authlib.oauth2.rfc6749.authenticate_client import (
+    authenticate_client_secret_basic as _authenticate_client_secret_basic,
+)
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import current_app
@@ -14,14 +16,13 @@ from .endpoints import EndSessionEndpoint, RevocationEndpoint, create_resource_p
 from .grants import (
     AuthorizationCodeGrant,
     OpenIDCode,
-    keeps_refresh_tokens,
     OpenIDRefresh,
     RefreshTokenGrant,
     RequiredS256CodeChallenge,
+    keeps_refresh_tokens,
 )
 from .pushed import load_pushed_request
 from .tokens import save_token
-
 
 # Built once: the statement of every token, introspection and revocation request.
 CLIENT_BY_ID = db.select(OAuthClient).where(OAuthClient.client_id == db.bindparam("client_id"))
@@ -90,7 +91,9 @@ def init_oauth(app):
     if getattr(authorization_server, "_qsm_wired", False):
         return
     authorization_server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
-    authorization_server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
+    authorization_server.register_grant(
+        AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)]
+    )
     authorization_server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
     authorization_server.register_endpoint(RevocationEndpoint)
     authorization_server.register_endpoint(EndSessionEndpoint)

@@ -8,15 +8,13 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from siteops.statements import Statement
 
-from .client_auth import CLIENT_AUTH_COLUMNS
-
 from .. import audit
 from ..clock import now
 from ..digests import digest, new_secret
 from ..extensions import db
 from ..models import AuthorizationCode, OAuthClient, Seller, Token, TokenFamily
 from ..models.oauth import access_token_active, refresh_token_active
-
+from .client_auth import CLIENT_AUTH_COLUMNS
 
 # The statements of the hot endpoints, built once: building one per request (and its cache key)
 # costs more CPU than the database spends running it. Core statements on the tables, so that
@@ -31,7 +29,9 @@ SPEND_REFRESH_TOKEN = (
 )
 REDEEM_CODE = (
     _codes.update()
-    .where(_codes.c.id == db.bindparam("code_id"), _codes.c.redeemed_at.is_(None), _codes.c.expires_at > db.bindparam("at"))
+    .where(
+        _codes.c.id == db.bindparam("code_id"), _codes.c.redeemed_at.is_(None), _codes.c.expires_at > db.bindparam("at")
+    )
     .values(redeemed_at=db.bindparam("at"), family_id=db.bindparam("new_family_id"))
 )
 CODE_BY_HASH = db.select(AuthorizationCode).options(joinedload(AuthorizationCode.seller)).where(
@@ -50,7 +50,12 @@ REFRESH_TOKEN_BY_HASH = (
 TOKEN_BY_HASH = (
     db.select(Token)
     .options(_FAMILY, _CLIENT, joinedload(Token.seller).load_only(Seller.sub))
-    .where(db.or_(Token.access_token_hash == db.bindparam("token_hash"), Token.refresh_token_hash == db.bindparam("token_hash")))
+    .where(
+        db.or_(
+            Token.access_token_hash == db.bindparam("token_hash"),
+            Token.refresh_token_hash == db.bindparam("token_hash"),
+        )
+    )
 )
 
 
@@ -75,7 +80,13 @@ def _insert_family(client, seller, auth_time, issued):
     family_id = secrets.token_hex(16)
     db.session.execute(
         INSERT_FAMILY,
-        {"id": family_id, "client_pk": client.id, "seller_pk": seller.id if seller else None, "auth_time": auth_time, "created_at": issued},
+        {
+            "id": family_id,
+            "client_pk": client.id,
+            "seller_pk": seller.id if seller else None,
+            "auth_time": auth_time,
+            "created_at": issued,
+        },
     )
     return family_id
 
@@ -114,13 +125,18 @@ def redeem_authorization_code(code, token, client, seller):
         db.session.rollback()
         refuse_code_replay(code.id)
         raise InvalidGrantError("Invalid 'code' in request.")
-    db.session.execute(INSERT_TOKEN, token_row(token, family_id, client.id, seller.id if seller else None, issued, current_app.config))
+    db.session.execute(
+        INSERT_TOKEN, token_row(token, family_id, client.id, seller.id if seller else None, issued, current_app.config)
+    )
     db.session.commit()
 
 
 def refuse_code_replay(code_id):
     replayed = db.session.execute(
-        db.update(AuthorizationCode).where(AuthorizationCode.id == code_id).values(replayed_at=now()).returning(AuthorizationCode.family_id)
+        db.update(AuthorizationCode)
+        .where(AuthorizationCode.id == code_id)
+        .values(replayed_at=now())
+        .returning(AuthorizationCode.family_id)
     ).scalar()
     db.session.commit()
     if replayed:
@@ -152,12 +168,18 @@ def rotate_refresh_token(row, token, client, seller):
         db.session.rollback()
         revoke_family(row.family_id, "refresh_token_reuse")
         raise InvalidGrantError("Invalid 'refresh_token' in request.")
-    db.session.execute(INSERT_TOKEN, token_row(token, row.family_id, client.id, seller.id if seller else None, issued, current_app.config))
+    db.session.execute(
+        INSERT_TOKEN,
+        token_row(token, row.family_id, client.id, seller.id if seller else None, issued, current_app.config),
+    )
     db.session.commit()
 
 
 # Revocations QSM makes on its own, to protect the seller: these go to the seller's Activity page.
-PROTECTIVE_REVOCATIONS = {"code_reuse": "an authorization code was used twice", "refresh_token_reuse": "a refresh token was used twice"}
+PROTECTIVE_REVOCATIONS = {
+    "code_reuse": "an authorization code was used twice",
+    "refresh_token_reuse": "a refresh token was used twice",
+}
 
 
 def revoke_family(family_id, reason):
@@ -171,7 +193,9 @@ def revoke_family(family_id, reason):
     if revoked and reason in PROTECTIVE_REVOCATIONS:
         family = db.session.get(TokenFamily, family_id)
         client = db.session.get(OAuthClient, family.client_pk)
-        audit.record("token_family_revoked", seller_pk=family.seller_pk, client=client, detail=PROTECTIVE_REVOCATIONS[reason])
+        audit.record(
+            "token_family_revoked", seller_pk=family.seller_pk, client=client, detail=PROTECTIVE_REVOCATIONS[reason]
+        )
 
 
 def revoke_access_token(row):
@@ -229,7 +253,10 @@ INTROSPECTION_REQUEST = Statement(
             _tokens,
             db.and_(
                 _tokens.c.client_pk == _clients.c.id,
-                db.or_(_tokens.c.access_token_hash == db.bindparam("token_hash"), _tokens.c.refresh_token_hash == db.bindparam("token_hash")),
+                db.or_(
+                    _tokens.c.access_token_hash == db.bindparam("token_hash"),
+                    _tokens.c.refresh_token_hash == db.bindparam("token_hash"),
+                ),
             ),
         )
         .outerjoin(_families, _families.c.id == _tokens.c.family_id)
@@ -237,7 +264,15 @@ INTROSPECTION_REQUEST = Statement(
     )
     .where(_clients.c.client_id == db.bindparam("client_id"))
 )
-_CLIENT_TOKEN_COLUMNS = ("family_id", "client_pk", "seller_pk", "scope", "access_token_hash", "issued_at", "access_expires_at")
+_CLIENT_TOKEN_COLUMNS = (
+    "family_id",
+    "client_pk",
+    "seller_pk",
+    "scope",
+    "access_token_hash",
+    "issued_at",
+    "access_expires_at",
+)
 INSERT_CLIENT_TOKEN = Statement(_tokens.insert().values({name: db.bindparam(name) for name in _CLIENT_TOKEN_COLUMNS}))
 # PostgreSQL: the same row, committed without waiting for its WAL to reach the disk
 # (synchronous_commit off for this one statement's transaction only). A crash of the database
@@ -249,7 +284,8 @@ _relaxed = db.select(db.func.set_config("synchronous_commit", "off", True).label
 INSERT_CLIENT_TOKEN_RELAXED = Statement(
     _tokens.insert().from_select(
         list(_CLIENT_TOKEN_COLUMNS),
-        db.select(*(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _CLIENT_TOKEN_COLUMNS)).select_from(_relaxed),
+        db.select(*(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _CLIENT_TOKEN_COLUMNS))
+        .select_from(_relaxed),
     )
 )
 # A bearer token with the seller columns its claims are made of (claims.seller_claims).
@@ -303,14 +339,24 @@ REFRESH_REQUEST = Statement(
         *_SELLER_CLAIM_COLUMNS,
     )
     .select_from(
-        _clients.outerjoin(_tokens, db.and_(_tokens.c.client_pk == _clients.c.id, _tokens.c.refresh_token_hash == db.bindparam("token_hash")))
+        _clients.outerjoin(
+            _tokens,
+            db.and_(_tokens.c.client_pk == _clients.c.id, _tokens.c.refresh_token_hash == db.bindparam("token_hash")),
+        )
         .outerjoin(_families, _families.c.id == _tokens.c.family_id)
         .outerjoin(_sellers, _sellers.c.id == _tokens.c.seller_pk)
     )
     .where(_clients.c.client_id == db.bindparam("client_id"))
 )
 _SUCCESSOR_COLUMNS = (
-    "client_pk", "seller_pk", "scope", "access_token_hash", "refresh_token_hash", "issued_at", "access_expires_at", "refresh_expires_at",
+    "client_pk",
+    "seller_pk",
+    "scope",
+    "access_token_hash",
+    "refresh_token_hash",
+    "issued_at",
+    "access_expires_at",
+    "refresh_expires_at",
 )
 _spent = (
     _tokens.update()
@@ -324,12 +370,16 @@ _spent = (
 ROTATE_IN_ONE_STATEMENT = Statement(
     _tokens.insert().from_select(
         ["family_id", *_SUCCESSOR_COLUMNS],
-        db.select(_spent.c.family_id, *(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _SUCCESSOR_COLUMNS)),
+        db.select(
+            _spent.c.family_id, *(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _SUCCESSOR_COLUMNS)
+        ),
     )
 )
 # Elsewhere (SQLite), the two statements of rotate_refresh_token, in one transaction.
 SPEND = Statement(SPEND_REFRESH_TOKEN)
-INSERT_SUCCESSOR = Statement(_tokens.insert().values({name: db.bindparam(name) for name in ("family_id", *_SUCCESSOR_COLUMNS)}))
+INSERT_SUCCESSOR = Statement(
+    _tokens.insert().values({name: db.bindparam(name) for name in ("family_id", *_SUCCESSOR_COLUMNS)})
+)
 
 
 def rotate_on_connection(connection, row, token, client_pk, config):
@@ -348,7 +398,7 @@ def rotate_on_connection(connection, row, token, client_pk, config):
     return True
 
 
-def new_bearer_token(client, scope, with_refresh_token, config):
+def new_bearer_token(scope, with_refresh_token, config):
     """A new token response (RFC 6749 5.1), as Authlib's BearerTokenGenerator makes it for the
     grants served in Flask (server.py): random values, the configured lifetime."""
     token = {"token_type": "Bearer", "access_token": new_secret(32), "expires_in": config["ACCESS_TOKEN_TTL"]}
@@ -362,7 +412,7 @@ def new_bearer_token(client, scope, with_refresh_token, config):
 def issue_client_token(connection, client, scope, config):
     """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
     (nothing descends from it), one INSERT, atomic by itself."""
-    token = new_bearer_token(client, scope, False, config)
+    token = new_bearer_token(scope, False, config)
     insert = INSERT_CLIENT_TOKEN_RELAXED if connection.dialect.name == "postgresql" else INSERT_CLIENT_TOKEN
     insert.write(connection, token_row(token, None, client.id, None, now(), config))
     return token
@@ -375,9 +425,17 @@ def introspection_answer(row, token_hash, issuer):
         return {"active": False}
     at = now()
     if row.access_token_hash == token_hash:
-        active, expires_at, token_type = access_token_active(row, row.family_revoked_at, at), row.access_expires_at, "Bearer"
+        active, expires_at, token_type = (
+            access_token_active(row, row.family_revoked_at, at),
+            row.access_expires_at,
+            "Bearer",
+        )
     else:
-        active, expires_at, token_type = refresh_token_active(row, row.family_revoked_at, at), row.refresh_expires_at, "refresh_token"
+        active, expires_at, token_type = (
+            refresh_token_active(row, row.family_revoked_at, at),
+            row.refresh_expires_at,
+            "refresh_token",
+        )
     if not active:
         return {"active": False}
     body = {

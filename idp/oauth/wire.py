@@ -135,7 +135,13 @@ def answer(start_response, is_secure, status, body, headers=()):
     return [data]
 
 
-STATUS_LINES = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 405: "405 Method Not Allowed"}
+STATUS_LINES = {
+    200: "200 OK",
+    400: "400 Bad Request",
+    401: "401 Unauthorized",
+    403: "403 Forbidden",
+    405: "405 Method Not Allowed",
+}
 
 
 def oauth_error(start_response, is_secure, error):
@@ -145,4 +151,10 @@ def oauth_error(start_response, is_secure, error):
 
 
 def wire_error(start_response, is_secure, error, headers=()):
-    return answer(start_response, is_secure, error.status, {"error": error.error, "error_description": error.description}, list(headers))
+    return answer(
+        start_response,
+        is_secure,
+        error.status,
+        {"error": error.error, "error_description": error.description},
+        list(headers),
+    )

@@ -34,9 +34,23 @@ class FakeQSM:
         self.mock = mock
         self.key = signing_key("qsm")
         self.impostor_key = signing_key("impostor")  # same kid, not published
-        self.claims = {"sub": "sub-seller-1", "name": "Tan Wei Ling", "shop_name": "Lion City Gadgets", "seller_id": "QS12345678"}
+        self.claims = {
+            "sub": "sub-seller-1",
+            "name": "Tan Wei Ling",
+            "shop_name": "Lion City Gadgets",
+            "seller_id": "QS12345678",
+        }
         self.orders = [
-            {"order_no": f"QS1-{1000 + i}", "buyer_name": "Ben K.", "item_name": "USB cable", "quantity": 1 + i, "amount": "9.90", "currency": "SGD", "status": "paid", "ordered_at": f"2026-11-{10 + i:02d}T10:00:00Z"}
+            {
+                "order_no": f"QS1-{1000 + i}",
+                "buyer_name": "Ben K.",
+                "item_name": "USB cable",
+                "quantity": 1 + i,
+                "amount": "9.90",
+                "currency": "SGD",
+                "status": "paid",
+                "ordered_at": f"2026-11-{10 + i:02d}T10:00:00Z",
+            }
             for i in range(3)
         ]
         self.nonce = None
@@ -91,7 +105,16 @@ class FakeQSM:
         assert form["grant_type"] == "authorization_code" and form["code_verifier"], form
         self.issued += 1
         now = int(time.time())
-        claims = {"iss": ISSUER, "sub": self.claims["sub"], "aud": CLIENT_ID, "iat": now, "exp": now + 600, "auth_time": now, "nonce": self.nonce, "sid": self.sid}
+        claims = {
+            "iss": ISSUER,
+            "sub": self.claims["sub"],
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 600,
+            "auth_time": now,
+            "nonce": self.nonce,
+            "sid": self.sid,
+        }
         claims.update(self.id_token_overrides)
         claims = {k: v for k, v in claims.items() if v is not None}
         key = self.impostor_key if self.sign_with_impostor_key else self.key
@@ -120,7 +143,13 @@ class FakeQSM:
             return self.orders_status, {}, json.dumps({"error": "server_error"})
         if not self._bearer(request):
             return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, json.dumps({"error": "invalid_token"})
-        return 200, {}, json.dumps({"orders": self.orders, "page": 1, "per_page": 20, "total": len(self.orders), "has_more": False})
+        return (
+            200,
+            {},
+            json.dumps(
+                {"orders": self.orders, "page": 1, "per_page": 20, "total": len(self.orders), "has_more": False}
+            ),
+        )
 
     def _revoke(self, request):
         self._check_up()
@@ -145,7 +174,9 @@ class FakeQSM:
         }
         claims.update(overrides)
         claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt.encode({"alg": "RS256", "kid": key.kid if key else "k1", "typ": "logout+jwt"}, claims, key or self.key)
+        return jwt.encode(
+            {"alg": "RS256", "kid": key.kid if key else "k1", "typ": "logout+jwt"}, claims, key or self.key
+        )
 
 
 @pytest.fixture

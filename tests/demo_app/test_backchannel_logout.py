@@ -26,7 +26,9 @@ def qsm_server(demo_app):
 
 
 def live_sessions():
-    return db.session.execute(db.select(db.func.count()).select_from(LoginSession).where(LoginSession.ended_at.is_(None))).scalar()
+    return db.session.execute(
+        db.select(db.func.count()).select_from(LoginSession).where(LoginSession.ended_at.is_(None))
+    ).scalar()
 
 
 @pytest.mark.parametrize("names", [{"sid": "qsm-session-1"}, {"sid": "qsm-session-1", "sub": None}, {}])
@@ -49,7 +51,10 @@ def test_sub_only_ends_every_session_of_the_seller(login, fake_qsm, demo_app, qs
     assert live_sessions() == 0
 
 
-@pytest.mark.parametrize("names", [{"sid": "some-other-session"}, {"sub": "another-seller"}, {"sid": "qsm-session-1", "sub": "another-seller"}])
+@pytest.mark.parametrize(
+    "names",
+    [{"sid": "some-other-session"}, {"sub": "another-seller"}, {"sid": "qsm-session-1", "sub": "another-seller"}],
+)
 def test_a_logout_for_someone_else_leaves_this_session_alone(signed_in, fake_qsm, qsm_server, names):
     assert post_logout(qsm_server, fake_qsm.logout_token(**names)).status_code == 200
     assert live_sessions() == 1
@@ -76,7 +81,22 @@ def bad_tokens(fake):
     }
 
 
-BAD = ["badly-signed", "unknown-key", "expired", "issued-in-future", "missing-events", "wrong-event", "event-not-an-object", "wrong-issuer", "wrong-audience", "with-nonce", "no-sub-no-sid", "no-jti", "no-exp", "not-a-jwt"]
+BAD = [
+    "badly-signed",
+    "unknown-key",
+    "expired",
+    "issued-in-future",
+    "missing-events",
+    "wrong-event",
+    "event-not-an-object",
+    "wrong-issuer",
+    "wrong-audience",
+    "with-nonce",
+    "no-sub-no-sid",
+    "no-jti",
+    "no-exp",
+    "not-a-jwt",
+]
 
 
 @pytest.mark.parametrize("name", BAD)

@@ -36,7 +36,12 @@ def test_starting_a_login_needs_the_csrf_token(browser, fake_qsm):
 def test_a_successful_login_keeps_a_server_side_session_with_encrypted_tokens(login, browser, fake_qsm):
     login.log_in()
     row = db.session.execute(db.select(LoginSession)).scalar_one()
-    assert (row.sub, row.sid, row.name, row.shop_name) == ("sub-seller-1", "qsm-session-1", "Tan Wei Ling", "Lion City Gadgets")
+    assert (row.sub, row.sid, row.name, row.shop_name) == (
+        "sub-seller-1",
+        "qsm-session-1",
+        "Tan Wei Ling",
+        "Lion City Gadgets",
+    )
     assert row.access_token_encrypted and "at-1" not in row.access_token_encrypted
     assert token_vault.decrypt(row.access_token_encrypted) == "at-1"
     assert row.ended_at is None and row.expires_at <= time.time() + 3600
@@ -75,12 +80,30 @@ def refusals(fake, login):
         "no-nonce": (id_token(nonce=None), {}, "could not be validated"),
         "wrong-issuer": (id_token(iss="http://evil.test"), {}, "could not be validated"),
         "wrong-audience": (id_token(aud="someone-else"), {}, "could not be validated"),
-        "expired-id-token": (id_token(exp=int(time.time()) - 600, iat=int(time.time()) - 1200), {}, "could not be validated"),
+        "expired-id-token": (
+            id_token(exp=int(time.time()) - 600, iat=int(time.time()) - 1200),
+            {},
+            "could not be validated",
+        ),
         "userinfo-mismatch": (userinfo_for_someone_else, {}, "does not match"),
     }
 
 
-CASES = ["denied", "other-error", "bad-state", "no-state", "wrong-iss-param", "missing-iss-param", "bad-signature", "wrong-nonce", "no-nonce", "wrong-issuer", "wrong-audience", "expired-id-token", "userinfo-mismatch"]
+CASES = [
+    "denied",
+    "other-error",
+    "bad-state",
+    "no-state",
+    "wrong-iss-param",
+    "missing-iss-param",
+    "bad-signature",
+    "wrong-nonce",
+    "no-nonce",
+    "wrong-issuer",
+    "wrong-audience",
+    "expired-id-token",
+    "userinfo-mismatch",
+]
 
 
 @pytest.mark.parametrize("case", CASES)

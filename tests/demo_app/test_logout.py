@@ -18,7 +18,11 @@ def test_logout_ends_the_session_and_redirects_to_qsm_end_session(login, browser
     assert response.status_code == 302
     assert response.location.startswith(f"{ISSUER}/oauth/logout?")
     params = query_of(response.location)
-    assert params == {"id_token_hint": id_token_issued(fake_qsm), "post_logout_redirect_uri": f"{BASE_URL}/", "client_id": CLIENT_ID}
+    assert params == {
+        "id_token_hint": id_token_issued(fake_qsm),
+        "post_logout_redirect_uri": f"{BASE_URL}/",
+        "client_id": CLIENT_ID,
+    }
     row = db.session.execute(db.select(LoginSession)).scalar_one()
     assert row.ended_at is not None and row.access_token_encrypted is None and row.id_token_encrypted is None
     assert browser.get("/orders").location == "/"

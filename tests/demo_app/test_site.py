@@ -59,5 +59,13 @@ def test_production_refuses_default_secrets(monkeypatch):
 
 
 def test_development_without_an_encryption_key_makes_one_for_the_process():
-    app = create_demo_app("development", test_config={"SQLALCHEMY_DATABASE_URI": "sqlite://", "TOKEN_ENCRYPTION_KEYS": "", "LOG_JSON": False, "LOG_REQUESTS": False})
+    app = create_demo_app(
+        "development",
+        test_config={
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "TOKEN_ENCRYPTION_KEYS": "",
+            "LOG_JSON": False,
+            "LOG_REQUESTS": False,
+        },
+    )
     assert len(app.config["TOKEN_ENCRYPTION_KEYS"]) == 44

@@ -14,6 +14,12 @@ import pytest
 import requests
 
 from siteops.database import dispose_engines
+
+# Fixtures kept in modules of their own, imported here so that every test in tests/e2e can ask for
+# them by name (a test module that imported them itself would shadow them with its arguments).
+from tests.e2e.browser import browser, page  # noqa: F401 (fixtures)
+from tests.e2e.demo_app_live import demo  # noqa: F401 (a fixture)
+from tests.e2e.smartship_live import start_smartship  # noqa: F401 (a fixture)
 from tests.support.live_server import live_servers  # noqa: F401 (a fixture, used below and by the tests)
 
 PASSWORD = "correct horse battery"
@@ -140,7 +146,12 @@ class FormParser(HTMLParser):
         attrs = {k: (v if v is not None else "") for k, v in attrs}
         if tag == "form":
             self.forms.append(
-                {"action": attrs.get("action", ""), "method": attrs.get("method", "get").lower(), "fields": {}, "buttons": []}
+                {
+                    "action": attrs.get("action", ""),
+                    "method": attrs.get("method", "get").lower(),
+                    "fields": {},
+                    "buttons": [],
+                }
             )
         elif not self.forms:
             return
@@ -150,9 +161,9 @@ class FormParser(HTMLParser):
             self.forms[-1]["buttons"].append((attrs.get("name"), attrs.get("value", "")))
 
 
-def parse_forms(page):
+def parse_forms(html):
     parser = FormParser()
-    parser.feed(page)
+    parser.feed(html)
     return parser.forms
 
 

@@ -62,7 +62,13 @@ def start_smartship(live_servers, tmp_path_factory):
                     "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
                     "MAIL_OUTBOX": str(outbox),
                     "PLATFORMS": [
-                        {"id": platform_id, "name": platform_name, "issuer": qsm.base_url, "client_id": client_id, "client_secret": secret}
+                        {
+                            "id": platform_id,
+                            "name": platform_name,
+                            "issuer": qsm.base_url,
+                            "client_id": client_id,
+                            "client_secret": secret,
+                        }
                     ],
                 },
             )

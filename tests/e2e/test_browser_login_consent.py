@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from tests.e2e.browser import PNG_SIGNATURE, browser, page  # noqa: F401 (fixtures)
+from tests.e2e.browser import PNG_SIGNATURE
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 

@@ -6,8 +6,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.e2e.browser import browser, log_in_at_qsm, page  # noqa: F401 (fixtures)
-from tests.e2e.smartship_live import start_smartship  # noqa: F401 (fixture)
+from tests.e2e.browser import log_in_at_qsm
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -25,7 +24,9 @@ class Inbox:
     def link_to(self, address):
         for message in reversed(self.messages):
             if message["To"] == address:
-                return re.search(r"(http://127\.0\.0\.1:\d+/reset-password/\S+)", message.get_payload(decode=True).decode()).group(1)
+                return re.search(
+                    r"(http://127\.0\.0\.1:\d+/reset-password/\S+)", message.get_payload(decode=True).decode()
+                ).group(1)
         raise AssertionError(f"no mail to {address}")
 
 
@@ -43,7 +44,7 @@ def inbox():
 
 
 @pytest.fixture(scope="module")
-def smartship(qsm, start_smartship, inbox):  # noqa: F811
+def smartship(qsm, start_smartship, inbox):
     site = start_smartship(qsm)
     site.app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
     return site
@@ -90,7 +91,7 @@ def agree_and_done(signup):
     signup.get_by_role("button", name="Done").click()
 
 
-def test_link_one_existing_account_with_its_password(page, qsm, smartship):  # noqa: F811
+def test_link_one_existing_account_with_its_password(page, qsm, smartship):
     from playwright.sync_api import expect
 
     seller = qsm.make_seller()
@@ -105,7 +106,7 @@ def test_link_one_existing_account_with_its_password(page, qsm, smartship):  # n
     assert linked_login_id(smartship, seller) == "my-old-shop"
 
 
-def test_choose_among_several_accounts_with_one_email(page, qsm, smartship):  # noqa: F811
+def test_choose_among_several_accounts_with_one_email(page, qsm, smartship):
     from playwright.sync_api import expect
 
     seller = qsm.make_seller()
@@ -122,7 +123,7 @@ def test_choose_among_several_accounts_with_one_email(page, qsm, smartship):  # 
     assert linked_login_id(smartship, seller) == "first-shop"
 
 
-def test_type_a_login_id_not_in_the_list(page, qsm, smartship):  # noqa: F811
+def test_type_a_login_id_not_in_the_list(page, qsm, smartship):
     seller = qsm.make_seller()
     make_account(smartship, "typed-shop", "another-address@example.com")
     signup = join(page, qsm, smartship, seller)
@@ -134,7 +135,7 @@ def test_type_a_login_id_not_in_the_list(page, qsm, smartship):  # noqa: F811
     assert linked_login_id(smartship, seller) == "typed-shop"
 
 
-def test_a_wrong_password_then_the_throttle(page, qsm, smartship):  # noqa: F811
+def test_a_wrong_password_then_the_throttle(page, qsm, smartship):
     from playwright.sync_api import expect
 
     seller = qsm.make_seller()
@@ -146,11 +147,15 @@ def test_a_wrong_password_then_the_throttle(page, qsm, smartship):  # noqa: F811
         expect(signup.get_by_role("alert").filter(has_text="The login ID or password is not correct.")).to_be_visible()
     signup.get_by_label("Password", exact=True).fill(SMARTSHIP_PASSWORD)
     agree_and_done(signup)
-    expect(signup.get_by_role("alert").filter(has_text=re.compile(r"Too many attempts\. Please try again in \d+ minutes?\."))).to_be_visible()
+    expect(
+        signup.get_by_role("alert").filter(
+            has_text=re.compile(r"Too many attempts\. Please try again in \d+ minutes?\.")
+        )
+    ).to_be_visible()
     assert linked_login_id(smartship, seller) is None
 
 
-def test_password_reset_from_the_linking_page_then_both_logins(page, qsm, smartship, inbox):  # noqa: F811
+def test_password_reset_from_the_linking_page_then_both_logins(page, qsm, smartship, inbox):
     from playwright.sync_api import expect
 
     seller = qsm.make_seller()

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import PNG_SIGNATURE, browser, log_in_at_qsm, page  # noqa: F401 (fixtures)
-from tests.e2e.smartship_live import start_smartship  # noqa: F401 (fixture)
+from tests.e2e.browser import PNG_SIGNATURE, log_in_at_qsm
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
-def smartship(qsm, start_smartship):  # noqa: F811
+def smartship(qsm, start_smartship):
     return start_smartship(qsm)
 
 
@@ -21,7 +20,7 @@ def open_qx_smart_inventory(page):
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Qx Smart Inventory").click()
 
 
-def test_join_smartship_creates_an_account_and_lands_on_order_management(page, qsm, smartship, tmp_path):  # noqa: F811
+def test_join_smartship_creates_an_account_and_lands_on_order_management(page, qsm, smartship, tmp_path):
     from playwright.sync_api import expect
 
     seller = qsm.make_seller(shop_name="Lion City Gadgets", contact_name="Tan Wei Ling")
@@ -79,7 +78,7 @@ def test_join_smartship_creates_an_account_and_lands_on_order_management(page, q
     expect(signup.get_by_test_id("password-status")).to_contain_text("No password is set")
 
 
-def test_a_seller_not_logged_in_at_qsm_logs_in_there_first(page, qsm, smartship):  # noqa: F811
+def test_a_seller_not_logged_in_at_qsm_logs_in_there_first(page, qsm, smartship):
     from playwright.sync_api import expect
 
     seller = qsm.make_seller()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import browser, log_in_at_qsm  # noqa: F401 (fixture)
+from tests.e2e.browser import log_in_at_qsm
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -60,7 +60,7 @@ def start_parcel_pal(server, qsm, client_id, client_secret, tmp_path):
     server.holder.app = app
 
 
-def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, parcel_pal, tmp_path):  # noqa: F811
+def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, parcel_pal, tmp_path):
     from playwright.sync_api import expect
 
     developer = qsm.make_seller(shop_name="Parcel Labs")

@@ -3,14 +3,13 @@
 The demo app is registered at QSM as any developer's app would be (not trusted: the seller sees
 the consent page), and reaches QSM only over HTTP. The seller is a plain ``requests`` user agent.
 """
-import os
 import random
 import re
 from urllib.parse import urljoin
 
 import pytest
+
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
-from tests.e2e.demo_app_live import SCOPE, demo  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.live
 
@@ -35,7 +34,7 @@ def submit(http, page, form, **fields):
 def form_with_button(page, label):
     forms = [f for f in parse_forms(page.text) if f["method"] == "post"]
     # The parser keeps button names and values, not their text: find the form around the label.
-    for form, chunk in zip(forms, re.split(r"<form\b", page.text)[1:]):
+    for form, chunk in zip(forms, re.split(r"<form\b", page.text)[1:], strict=False):
         if f">{label}</button>" in chunk.split("</form>")[0]:
             return form
     raise AssertionError(f"no form with a {label!r} button on {page.url}")

@@ -31,15 +31,15 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from joserfc.jwk import RSAKey
 from jwkest import BadSignature
 from jwkest.jws import left_hash
-from joserfc.jwk import RSAKey
 from oic import rndstr
 from oic.exception import ParameterError
 from oic.extension.client import Client as OAuth2ExtensionClient
+from oic.extension.message import TokenIntrospectionResponse
 from oic.oic import Client as OpenIDClient
 from oic.oic.message import AccessTokenResponse, AuthorizationResponse, OpenIDSchema, RegistrationResponse
-from oic.extension.message import TokenIntrospectionResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from oic.utils.keyio import KeyBundle
 from oic.utils.settings import OauthClientSettings, OicClientSettings

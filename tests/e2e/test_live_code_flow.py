@@ -115,7 +115,10 @@ class Flow:
 def introspect(f, metadata, token, hint=None):
     data = {"token": token, **({"token_type_hint": hint} if hint else {})}
     response = requests.post(
-        metadata["introspection_endpoint"], data=data, auth=(f.client.client_id, f.client.client_secret), timeout=TIMEOUT
+        metadata["introspection_endpoint"],
+        data=data,
+        auth=(f.client.client_id, f.client.client_secret),
+        timeout=TIMEOUT,
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -136,7 +139,9 @@ def validate_id_token(id_token, metadata, client, nonce):
     assert jwks.headers["Content-Type"].startswith(("application/jwk-set+json", "application/json"))
     key_set = jwks.json()
     assert all("d" not in key and "p" not in key for key in key_set["keys"]), "private key material published"
-    token = jwt.decode(id_token, KeySet.import_key_set(key_set), algorithms=metadata["id_token_signing_alg_values_supported"])
+    token = jwt.decode(
+        id_token, KeySet.import_key_set(key_set), algorithms=metadata["id_token_signing_alg_values_supported"]
+    )
     assert token.header["kid"] in {key["kid"] for key in key_set["keys"]}
     jwt.JWTClaimsRegistry(
         iss={"essential": True, "value": metadata["issuer"]},
@@ -282,9 +287,18 @@ def test_reused_refresh_token_revokes_the_family(flow, metadata):
 def test_token_endpoint_refuses_a_bad_exchange(flow, rp, overrides, auth, status, error):
     f = flow(scope="openid")
     code = f.code()
-    response = f.exchange(code, **overrides) if auth is None else f.token_request(
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": rp.redirect_uri, "code_verifier": f.verifier},
-        auth=(rp.client_id, auth),
+    response = (
+        f.exchange(code, **overrides)
+        if auth is None
+        else f.token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": rp.redirect_uri,
+                "code_verifier": f.verifier,
+            },
+            auth=(rp.client_id, auth),
+        )
     )
     assert response.status_code == status, response.text
     assert response.json()["error"] == error

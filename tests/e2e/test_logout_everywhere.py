@@ -4,15 +4,13 @@ import pytest
 import requests
 
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
-from tests.e2e.demo_app_live import demo  # noqa: F401 (fixture)
-from tests.e2e.smartship_live import start_smartship  # noqa: F401 (fixture)
 from tests.e2e.test_smartship_live_flow import join_smartship, linked_signup_done, qsm_login
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
-def smartship(qsm, start_smartship):  # noqa: F811
+def smartship(qsm, start_smartship):
     return start_smartship(qsm)
 
 
@@ -21,7 +19,7 @@ def post_form(http, page, form, **fields):
     return http.post(action, data={**form["fields"], **fields}, timeout=HTTP_TIMEOUT)
 
 
-def sign_in_to_parcel_pal(http, demo):  # noqa: F811
+def sign_in_to_parcel_pal(http, demo):
     home = http.get(demo.url("/"), timeout=HTTP_TIMEOUT)
     [start] = [f for f in parse_forms(home.text) if f["method"] == "post" and "csrf_token" in f["fields"]]
     consent = post_form(http, home, start)
@@ -31,7 +29,7 @@ def sign_in_to_parcel_pal(http, demo):  # noqa: F811
     assert consent.url == demo.url("/orders"), consent.text[:300]
 
 
-def test_logging_out_of_qsm_ends_the_sessions_at_both_clients(qsm, smartship, demo):  # noqa: F811
+def test_logging_out_of_qsm_ends_the_sessions_at_both_clients(qsm, smartship, demo):
     seller = qsm.make_seller()
     http = requests.Session()
     qsm_login(http, qsm, seller)
@@ -49,7 +47,7 @@ def test_logging_out_of_qsm_ends_the_sessions_at_both_clients(qsm, smartship, de
     assert http.get(demo.url("/orders"), timeout=HTTP_TIMEOUT).url == demo.url("/")
 
 
-def test_rp_initiated_logout_from_smartship_ends_qsm_and_parcel_pal_too(qsm, smartship, demo):  # noqa: F811
+def test_rp_initiated_logout_from_smartship_ends_qsm_and_parcel_pal_too(qsm, smartship, demo):
     seller = qsm.make_seller()
     http = requests.Session()
     qsm_login(http, qsm, seller)

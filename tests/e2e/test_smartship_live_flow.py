@@ -7,24 +7,31 @@ import pytest
 import requests
 
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
-from tests.e2e.smartship_live import start_smartship  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
-def smartship(qsm, start_smartship):  # noqa: F811
+def smartship(qsm, start_smartship):
     return start_smartship(qsm)
 
 
 def qsm_login(http, qsm, seller, password=None):
     page = http.get(qsm.url("/login"), timeout=HTTP_TIMEOUT)
     [form] = [f for f in parse_forms(page.text) if "password" in f["fields"]]
-    response = http.post(qsm.url("/login"), data={**form["fields"], "email": seller.email, "password": password or seller.password}, timeout=HTTP_TIMEOUT)
+    response = http.post(
+        qsm.url("/login"),
+        data={**form["fields"], "email": seller.email, "password": password or seller.password},
+        timeout=HTTP_TIMEOUT,
+    )
     assert response.url.startswith(qsm.url("/")) and "/login" not in response.url, response.text[:300]
     return response
 
 
 def submit_first_form(http, response, **fields):
-    [form] = [f for f in parse_forms(response.text) if f["method"] == "post" and "csrf_token" in f["fields"] and fields.keys() - f["fields"].keys() <= set(fields)][-1:]
+    [form] = [
+        f
+        for f in parse_forms(response.text)
+        if f["method"] == "post" and "csrf_token" in f["fields"] and fields.keys() - f["fields"].keys() <= set(fields)
+    ][-1:]
     action = requests.compat.urljoin(response.url, form["action"] or response.url)
     return http.post(action, data={**form["fields"], **fields}, timeout=HTTP_TIMEOUT)
 
@@ -46,9 +53,10 @@ def linked_signup_done(http, page):
 def test_whole_flow_new_account(qsm, smartship):
     seller = qsm.make_seller(shop_name="Live Gadgets", contact_name="Live Seller")
     with qsm.app.app_context():
-        from idp.demo import seed_orders
-        from idp.auth.sellers import find_seller_by_email
         import random
+
+        from idp.auth.sellers import find_seller_by_email
+        from idp.demo import seed_orders
 
         seed_orders(find_seller_by_email(seller.email), 3, random.Random(1))
     http = requests.Session()
@@ -117,11 +125,19 @@ def test_passwords_stay_separate_in_both_directions(qsm, smartship):
 
     # QSM password change leaves SmartShip's alone
     change = fresh.get(qsm.url("/account/password"), timeout=HTTP_TIMEOUT)
-    submit_first_form(fresh, change, current_password=seller.password, new_password="New-QSM-password-22", confirm_password="New-QSM-password-22")
+    submit_first_form(
+        fresh,
+        change,
+        current_password=seller.password,
+        new_password="New-QSM-password-22",
+        confirm_password="New-QSM-password-22",
+    )
     other = requests.Session()
     qsm_login(other, qsm, seller, password="New-QSM-password-22")
     login_page = other.get(smartship.url("/login"), timeout=HTTP_TIMEOUT)
-    assert submit_first_form(other, login_page, identifier=seller.email, password="SmartShip-only-pass-1").url == smartship.url("/orders")
+    assert submit_first_form(
+        other, login_page, identifier=seller.email, password="SmartShip-only-pass-1"
+    ).url == smartship.url("/orders")
 
     # Nothing in SmartShip's database is derived from a QSM password
     def smartship_dump():

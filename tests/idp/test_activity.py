@@ -5,7 +5,12 @@ from tests.conftest import csrf_token
 
 
 def kinds(seller):
-    return [e.kind for e in db.session.execute(db.select(AuditEvent).filter_by(seller_pk=seller.id).order_by(AuditEvent.id)).scalars()]
+    return [
+        e.kind
+        for e in db.session.execute(
+            db.select(AuditEvent).filter_by(seller_pk=seller.id).order_by(AuditEvent.id)
+        ).scalars()
+    ]
 
 
 def test_logins_failures_and_logout_are_recorded_and_shown(client, seller, auth):
@@ -27,7 +32,10 @@ def test_consent_revocation_and_app_events(client, seller, auth, flow):
     f = flow(name="Parcel Tracker")
     f.tokens()
     page = client.get(f"/account/connected-apps/{f.oauth_client.client_id}/revoke").get_data(as_text=True)
-    client.post(f"/account/connected-apps/{f.oauth_client.client_id}/revoke", data={"csrf_token": csrf_token(page), "confirm": "yes"})
+    client.post(
+        f"/account/connected-apps/{f.oauth_client.client_id}/revoke",
+        data={"csrf_token": csrf_token(page), "confirm": "yes"},
+    )
     assert "app_access_revoked" in kinds(seller)
     assert "Parcel Tracker" in client.get("/account/activity").get_data(as_text=True)
 
@@ -44,7 +52,11 @@ def test_consent_decisions_are_recorded(client, seller, auth, flow):
     auth.login()
     f = flow(name="Parcel Tracker")
     page = f.authorize()
-    f.client.post("/oauth/authorize", query_string=f.authorize_params(), data={"decision": "deny", "csrf_token": csrf_token(page.get_data(as_text=True))})
+    f.client.post(
+        "/oauth/authorize",
+        query_string=f.authorize_params(),
+        data={"decision": "deny", "csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
     f.get_code()
     assert kinds(seller)[-2:] == ["consent_denied", "consent_granted"]
     html = client.get("/account/activity").get_data(as_text=True)

@@ -24,7 +24,9 @@ def call(client, method, path, token=None, headers=None):
     headers = dict(headers or {})
     if token is not None:
         headers.update(bearer(token))
-    return client.open(path, method=method, headers=headers, json={"smartship_login_id": "ship-1"} if method == "PUT" else None)
+    return client.open(
+        path, method=method, headers=headers, json={"smartship_login_id": "ship-1"} if method == "PUT" else None
+    )
 
 
 @pytest.mark.parametrize("method, path, scope", ENDPOINTS, ids=ids)
@@ -70,7 +72,9 @@ def test_a_token_without_the_scope_is_insufficient_scope(client, token_for, meth
 def test_a_client_credentials_token_has_no_seller_and_is_forbidden(client, make_client, method, path, scope):
     service = make_client(grant_types=("client_credentials",), scope="qsm.orders.read qsm.inventory")
     token = client.post(
-        "/oauth/token", data={"grant_type": "client_credentials", "scope": scope}, headers=basic_auth(service.client_id, service.plain_secret)
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": scope},
+        headers=basic_auth(service.client_id, service.plain_secret),
     ).get_json()["access_token"]
     response = call(client, method, path, token)
     assert response.status_code == 403
@@ -80,8 +84,30 @@ def test_a_client_credentials_token_has_no_seller_and_is_forbidden(client, make_
 @pytest.mark.parametrize("method, path, scope", ENDPOINTS, ids=ids)
 @pytest.mark.parametrize(
     "authorization",
-    ["Bearer", "Bearer ", "Bearer  ", "bearer", "Basic dXNlcjpwYXNz", "Basic !!!", "Token abc", "Bearer a b c", "Bearer \u00e9\u00e8", "x" * 5000],
-    ids=["bare", "empty", "spaces", "lower-bare", "basic", "basic-garbage", "other-scheme", "spaces-in-token", "non-ascii", "huge"],
+    [
+        "Bearer",
+        "Bearer ",
+        "Bearer  ",
+        "bearer",
+        "Basic dXNlcjpwYXNz",
+        "Basic !!!",
+        "Token abc",
+        "Bearer a b c",
+        "Bearer \u00e9\u00e8",
+        "x" * 5000,
+    ],
+    ids=[
+        "bare",
+        "empty",
+        "spaces",
+        "lower-bare",
+        "basic",
+        "basic-garbage",
+        "other-scheme",
+        "spaces-in-token",
+        "non-ascii",
+        "huge",
+    ],
 )
 def test_malformed_authorization_headers_are_refused_cleanly(client, method, path, scope, authorization):
     response = call(client, method, path, headers={"Authorization": authorization})

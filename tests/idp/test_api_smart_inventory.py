@@ -37,7 +37,10 @@ def test_put_records_and_get_reads_the_link(client, token, seller):
 
 
 def test_the_status_defaults_to_not_applied(client, token):
-    assert put(client, token, json={"smartship_login_id": "ship-1"}).get_json()["link"]["fulfillment_status"] == "not_applied"
+    assert (
+        put(client, token, json={"smartship_login_id": "ship-1"}).get_json()["link"]["fulfillment_status"]
+        == "not_applied"
+    )
 
 
 @pytest.mark.parametrize(

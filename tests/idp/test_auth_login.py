@@ -189,7 +189,9 @@ def test_login_page_does_not_carry_an_off_site_next(client, target):
     assert "evil" not in html and "javascript" not in html
 
 
-@pytest.mark.parametrize("target", ["/listing/option-management/qx-smart-inventory", "/oauth/authorize?client_id=a&scope=openid+email"])
+@pytest.mark.parametrize(
+    "target", ["/listing/option-management/qx-smart-inventory", "/oauth/authorize?client_id=a&scope=openid+email"]
+)
 def test_next_on_this_site_is_followed(client, seller, target):
     response = post_login(client, next=target)
     assert response.status_code == 302
@@ -228,24 +230,28 @@ def test_a_login_writes_its_session_and_audit_event(client, seller):
     assert post_login(client).status_code == 302
     session_row = db.session.execute(db.select(LoginSession)).scalar_one()
     assert session_row.seller_pk == seller.id and session_row.ended_at is None
-    assert session_row.expires_at - session_row.auth_time == client.application.config["PERMANENT_SESSION_LIFETIME_SECONDS"]
+    assert (
+        session_row.expires_at - session_row.auth_time
+        == client.application.config["PERMANENT_SESSION_LIFETIME_SECONDS"]
+    )
     event = db.session.execute(db.select(AuditEvent).filter_by(seller_pk=seller.id)).scalar_one()
     assert (event.kind, event.ip_address) == ("login_succeeded", "127.0.0.1")
     assert is_logged_in(client)
 
 def test_no_database_connection_is_held_while_the_password_is_checked(client, seller, monkeypatch):
     """bcrypt takes tens of milliseconds: a login storm must not hold the pool's connections."""
-    from siteops.database import autocommit_engine
-
     from idp.auth import sellers
     from idp.extensions import db
+    from siteops.database import autocommit_engine
 
     held = []
     real_check = sellers.check_password
 
     def check_password(password, password_hash):
         pools = {engine.pool for engine in (db.engine, autocommit_engine(client.application))}
-        held.append((db.session().in_transaction(), sum(pool.checkedout() for pool in pools if hasattr(pool, "checkedout"))))
+        held.append(
+            (db.session().in_transaction(), sum(pool.checkedout() for pool in pools if hasattr(pool, "checkedout")))
+        )
         return real_check(password, password_hash)
 
     monkeypatch.setattr(sellers, "check_password", check_password)

@@ -11,7 +11,11 @@ NEW_PASSWORD = "a brand new passphrase"
 def change(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None, with_csrf=True):
     page = client.get("/account/password")
     assert page.status_code == 200
-    data = {"current_password": current, "new_password": new, "confirm_password": confirm if confirm is not None else new}
+    data = {
+        "current_password": current,
+        "new_password": new,
+        "confirm_password": confirm if confirm is not None else new,
+    }
     if with_csrf:
         data["csrf_token"] = csrf_token(page.get_data(as_text=True))
     return client.post("/account/password", data=data)
@@ -20,7 +24,11 @@ def change(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None, with_csrf=T
 def test_page_has_labelled_fields(client, seller, auth):
     auth.login()
     html = client.get("/account/password").get_data(as_text=True)
-    for field, label in [("current_password", "Current password"), ("new_password", "New password"), ("confirm_password", "Confirm new password")]:
+    for field, label in [
+        ("current_password", "Current password"),
+        ("new_password", "New password"),
+        ("confirm_password", "Confirm new password"),
+    ]:
         assert f'<label for="{field}">{label}</label>' in html
         assert f'id="{field}"' in html
     assert ">Change password</button>" in html

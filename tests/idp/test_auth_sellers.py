@@ -29,7 +29,11 @@ def test_a_seller_has_every_detail_and_a_structured_address(make_seller):
     )
     assert seller.email == "tan@example.com"
     assert seller.email_verified is True
-    assert (seller.shop_name, seller.contact_name, seller.phone) == ("Lion City Gadgets", "Tan Wei Ling", "+65 6123 4567")
+    assert (seller.shop_name, seller.contact_name, seller.phone) == (
+        "Lion City Gadgets",
+        "Tan Wei Ling",
+        "+65 6123 4567",
+    )
     assert seller.address == {
         "street_address": "10 Anson Road #12-01",
         "locality": "Singapore",

@@ -71,7 +71,7 @@ def test_address_throttle_spans_different_emails(app, client, make_seller, limit
 
 
 def test_successful_logins_do_not_count(app, seller, limits):
-    for n in range(5):
+    for _ in range(5):
         assert attempt(app.test_client(), password=PASSWORD).status_code == 302
     assert attempt(app.test_client(), password=PASSWORD).status_code == 302
 
@@ -80,4 +80,6 @@ def test_other_accounts_are_not_throttled_by_one_accounts_failures(app, seller, 
     make_seller("other@example.com")
     for _ in range(3):
         attempt(app.test_client())
-    assert attempt(app.test_client(), email="other@example.com", password=PASSWORD, address="10.0.0.3").status_code == 302
+    assert (
+        attempt(app.test_client(), email="other@example.com", password=PASSWORD, address="10.0.0.3").status_code == 302
+    )

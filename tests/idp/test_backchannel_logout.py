@@ -56,7 +56,13 @@ def test_rp_initiated_logout_also_tells_the_clients(client, seller, auth, flow, 
     auth.login()
     f = flow(trusted=True, backchannel_logout_uri=BACKCHANNEL)
     tokens = f.tokens()
-    response = client.get("/oauth/logout", query_string={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "https://app.example/logged-out"})
+    response = client.get(
+        "/oauth/logout",
+        query_string={
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": "https://app.example/logged-out",
+        },
+    )
     assert response.status_code == 302 and response.location.startswith("https://app.example/logged-out")
     assert len(logout_tokens_sent(mock_clients)) == 1
     assert client.get("/").status_code == 302  # the QSM session is over
@@ -83,7 +89,9 @@ def test_a_client_that_fails_to_answer_does_not_block_logout(client, seller, aut
     assert client.get("/").status_code == 302
 
 
-def test_a_password_change_ends_the_other_sessions_and_tells_their_clients(app, client, seller, auth, flow, mock_clients):
+def test_a_password_change_ends_the_other_sessions_and_tells_their_clients(
+    app, client, seller, auth, flow, mock_clients
+):
     from tests.conftest import PASSWORD, Auth
 
     other_browser = app.test_client()
@@ -93,7 +101,15 @@ def test_a_password_change_ends_the_other_sessions_and_tells_their_clients(app, 
     f.tokens()
     auth.login()
     page = client.get("/account/password")
-    client.post("/account/password", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "current_password": PASSWORD, "new_password": "A brand new passphrase", "confirm_password": "A brand new passphrase"})
+    client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "current_password": PASSWORD,
+            "new_password": "A brand new passphrase",
+            "confirm_password": "A brand new passphrase",
+        },
+    )
     assert len(logout_tokens_sent(mock_clients)) == 1
     assert other_browser.get("/").status_code == 302
     assert client.get("/").status_code == 200

@@ -28,7 +28,19 @@ def run(runner):
 
 
 def seller_args(email="cli@example.com", *extra):
-    return ["sellers", "create", "--email", email, "--password", PASSWORD, "--shop-name", "CLI Shop", "--contact-name", "Cli Seller", *extra]
+    return [
+        "sellers",
+        "create",
+        "--email",
+        email,
+        "--password",
+        PASSWORD,
+        "--shop-name",
+        "CLI Shop",
+        "--contact-name",
+        "Cli Seller",
+        *extra,
+    ]
 
 
 def assert_clean_failure(result, message):
@@ -66,8 +78,36 @@ def test_sellers_create_prompts_for_the_password_without_echo(runner):
         (seller_args("seller@example.com"), "already exists"),
         (seller_args("SELLER@example.com"), "already exists"),
         (seller_args("x@example.com", "--country", "Singapore"), "two-letter"),
-        (["sellers", "create", "--email", "x@example.com", "--password", "short", "--shop-name", "S", "--contact-name", "C"], "at least 10"),
-        (["sellers", "create", "--email", "x@example.com", "--password", PASSWORD, "--shop-name", " ", "--contact-name", "C"], "shop name"),
+        (
+            [
+                "sellers",
+                "create",
+                "--email",
+                "x@example.com",
+                "--password",
+                "short",
+                "--shop-name",
+                "S",
+                "--contact-name",
+                "C",
+            ],
+            "at least 10",
+        ),
+        (
+            [
+                "sellers",
+                "create",
+                "--email",
+                "x@example.com",
+                "--password",
+                PASSWORD,
+                "--shop-name",
+                " ",
+                "--contact-name",
+                "C",
+            ],
+            "shop name",
+        ),
     ],
 )
 def test_sellers_create_bad_input(run, seller, args, message):
@@ -112,13 +152,28 @@ def test_clients_rotate_secret(run):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["clients", "create", "--name", "X", "--redirect-uri", "http://evil.example/cb"], "http is allowed only on loopback"),
+        (
+            ["clients", "create", "--name", "X", "--redirect-uri", "http://evil.example/cb"],
+            "http is allowed only on loopback",
+        ),
         (["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb#frag"], "fragment"),
         (["clients", "create", "--name", "X"], "redirect URI is required"),
-        (["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--scope", "openid admin"], "unknown scopes"),
-        (["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--auth-method", "magic"], "token_endpoint_auth_method"),
-        (["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--grant-type", "password"], "unknown grant types"),
-        (["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--client-id", "taken"], "already exists"),
+        (
+            ["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--scope", "openid admin"],
+            "unknown scopes",
+        ),
+        (
+            ["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--auth-method", "magic"],
+            "token_endpoint_auth_method",
+        ),
+        (
+            ["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--grant-type", "password"],
+            "unknown grant types",
+        ),
+        (
+            ["clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--client-id", "taken"],
+            "already exists",
+        ),
         (["clients", "rotate-secret", "nobody"], "no client"),
     ],
 )

@@ -6,7 +6,10 @@ from tests.idp.test_developer_apps import assert_accessible, controls
 def revoke(client, oauth_client):
     """Revoke through the confirmation page, as a seller does."""
     page = client.get(f"/account/connected-apps/{oauth_client.client_id}/revoke").get_data(as_text=True)
-    return client.post(f"/account/connected-apps/{oauth_client.client_id}/revoke", data={"csrf_token": csrf_token(page), "confirm": "yes"})
+    return client.post(
+        f"/account/connected-apps/{oauth_client.client_id}/revoke",
+        data={"csrf_token": csrf_token(page), "confirm": "yes"},
+    )
 
 
 def test_connected_apps_lists_grants_and_revoke_ends_access(client, seller, auth, flow):
@@ -41,7 +44,10 @@ def test_revoking_one_sellers_grant_leaves_other_sellers_alone(app, client, sell
     auth.login()
     f.tokens(scope="openid qsm.orders.read")
     revoke(client, f.oauth_client)
-    assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {other_tokens['access_token']}"}).status_code == 200
+    assert (
+        client.get("/api/v1/orders", headers={"Authorization": f"Bearer {other_tokens['access_token']}"}).status_code
+        == 200
+    )
     assert other.id
 
 
@@ -59,9 +65,15 @@ def test_a_family_site_with_a_live_grant_is_listed_and_can_be_revoked(client, se
     html = client.get("/account/connected-apps").get_data(as_text=True)
     assert "SmartShip" in html and "family site" in html and "Read your orders" in html
     confirm = client.get(f"/account/connected-apps/{f.oauth_client.client_id}/revoke").get_data(as_text=True)
-    assert "SmartShip (Qoo10 family site) can now:" in confirm and "you sign in to it again." in confirm and "allow it again" not in confirm
+    assert (
+        "SmartShip (Qoo10 family site) can now:" in confirm
+        and "you sign in to it again." in confirm
+        and "allow it again" not in confirm
+    )
     revoke(client, f.oauth_client)
-    assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+    assert (
+        client.get("/api/v1/orders", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+    )
     assert 'aria-label="Revoke SmartShip"' not in client.get("/account/connected-apps").get_data(as_text=True)
 
 
@@ -72,7 +84,10 @@ def test_revoke_asks_for_confirmation_on_its_own_page_first(client, seller, auth
     client_id = f.oauth_client.client_id
 
     def still_has_access():
-        return client.get("/api/v1/orders", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
+        return (
+            client.get("/api/v1/orders", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code
+            == 200
+        )
 
     listing = client.get("/account/connected-apps").get_data(as_text=True)
     # The list only links to the confirmation: no form there revokes anything.
@@ -98,13 +113,20 @@ def test_revoke_asks_for_confirmation_on_its_own_page_first(client, seller, auth
     assert one_click.status_code == 303 and one_click.location == f"/account/connected-apps/{client_id}/revoke"
     assert still_has_access()
 
-    done = client.post(f"/account/connected-apps/{client_id}/revoke", data={"csrf_token": csrf_token(html), "confirm": "yes"}, follow_redirects=True)
+    done = client.post(
+        f"/account/connected-apps/{client_id}/revoke",
+        data={"csrf_token": csrf_token(html), "confirm": "yes"},
+        follow_redirects=True,
+    )
     assert "Parcel Tracker no longer has access to your QSM account." in done.get_data(as_text=True)
     assert not still_has_access()
 
     # Back to the confirmation page afterwards: nothing left to revoke, and it says so.
     back = client.get(f"/account/connected-apps/{client_id}/revoke", follow_redirects=True)
-    assert back.request.path == "/account/connected-apps" and "Parcel Tracker has no access to your QSM account." in back.get_data(as_text=True)
+    assert (
+        back.request.path == "/account/connected-apps"
+        and "Parcel Tracker has no access to your QSM account." in back.get_data(as_text=True)
+    )
 
 
 def test_the_confirmation_page_of_an_unknown_app_is_not_found(client, seller, auth):

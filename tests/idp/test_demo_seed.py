@@ -5,7 +5,11 @@ from idp.digests import digest
 from idp.extensions import db
 from idp.models import OAuthClient, Order, Seller, SigningKey
 
-SMARTSHIP = ("smartship", "demo-secret-1", {"name": "SmartShip", "redirect_uris": ["http://127.0.0.1:5001/cb"], "scope": "openid email", "trusted": True})
+SMARTSHIP = (
+    "smartship",
+    "demo-secret-1",
+    {"name": "SmartShip", "redirect_uris": ["http://127.0.0.1:5001/cb"], "scope": "openid email", "trusted": True},
+)
 
 
 def count(model):

@@ -129,7 +129,12 @@ def test_reloading_the_secret_page_neither_registers_again_nor_shows_the_secret_
     first = developer.get(response.location)
     html = first.get_data(as_text=True)
     secret = shown(html, "client-secret")
-    assert first.status_code == 200 and secret and "Copy the client secret now" in html and "<h1>Repricer Pro is registered</h1>" in html
+    assert (
+        first.status_code == 200
+        and secret
+        and "Copy the client secret now" in html
+        and "<h1>Repricer Pro is registered</h1>" in html
+    )
     assert first.headers["Cache-Control"] == "no-store"  # Back does not bring it from a cache either
 
     for _ in range(2):  # reload, or Back then Forward
@@ -226,7 +231,11 @@ def test_rotate_secret_replaces_the_old_one(developer):
     html = registered(developer).get_data(as_text=True)
     client_id, old = shown(html, "client-id"), shown(html, "client-secret")
     page = developer.get(f"/developer/apps/{client_id}")
-    rotated = developer.post(f"/developer/apps/{client_id}/rotate-secret", data={"csrf_token": csrf_token(page.get_data(as_text=True))}, follow_redirects=True)
+    rotated = developer.post(
+        f"/developer/apps/{client_id}/rotate-secret",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+        follow_redirects=True,
+    )
     new = shown(rotated.get_data(as_text=True), "client-secret")
     app = db.session.execute(db.select(OAuthClient).filter_by(client_id=client_id)).scalar_one()
     assert new != old and app.check_client_secret(new) and not app.check_client_secret(old)
@@ -268,7 +277,10 @@ def test_delete_app_removes_it_and_its_tokens(developer, auth, flow, seller):
     flow(oauth_client=app).tokens()
     assert db.session.execute(db.select(Token)).first() is not None
     page = developer.get(f"/developer/apps/{client_id}/delete")
-    response = developer.post(f"/developer/apps/{client_id}/delete", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "confirm": "yes"})
+    response = developer.post(
+        f"/developer/apps/{client_id}/delete",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "confirm": "yes"},
+    )
     assert response.status_code == 302
     assert db.session.execute(db.select(OAuthClient)).first() is None
     assert db.session.execute(db.select(Token)).first() is None
@@ -279,7 +291,10 @@ def test_delete_app_asks_for_confirmation_on_its_own_page_first(developer, selle
     details = developer.get(f"/developer/apps/{client_id}").get_data(as_text=True)
     # The app's page only links to the confirmation: no form there deletes anything.
     assert f'action="/developer/apps/{client_id}/delete"' not in details
-    assert next(b for b in controls(details).buttons if b[1] == "Delete app")[2]["href"] == f"/developer/apps/{client_id}/delete"
+    assert (
+        next(b for b in controls(details).buttons if b[1] == "Delete app")[2]["href"]
+        == f"/developer/apps/{client_id}/delete"
+    )
 
     confirm = developer.get(f"/developer/apps/{client_id}/delete")
     html = confirm.get_data(as_text=True)
@@ -298,7 +313,11 @@ def test_delete_app_asks_for_confirmation_on_its_own_page_first(developer, selle
     assert one_click.status_code == 303 and one_click.location == f"/developer/apps/{client_id}/delete"
     assert db.session.execute(db.select(OAuthClient)).first() is not None
 
-    done = developer.post(f"/developer/apps/{client_id}/delete", data={"csrf_token": csrf_token(html), "confirm": "yes"}, follow_redirects=True)
+    done = developer.post(
+        f"/developer/apps/{client_id}/delete",
+        data={"csrf_token": csrf_token(html), "confirm": "yes"},
+        follow_redirects=True,
+    )
     assert "The app Repricer Pro was deleted." in done.get_data(as_text=True)
     assert db.session.execute(db.select(OAuthClient)).first() is None
 

@@ -9,8 +9,16 @@ from idp.models import Seller
 from siteops.statements import Statement
 from tests.support.statements import statements
 
-SELLER_BY_EMAIL = Statement(db.select(Seller.__table__.c.sub, Seller.__table__.c.shop_name).where(Seller.__table__.c.email == db.bindparam("email")))
-RENAME_SHOP = Statement(db.update(Seller.__table__).where(Seller.__table__.c.id == db.bindparam("seller_pk")).values(shop_name=db.bindparam("name"), updated_at=db.bindparam("at")))
+SELLER_BY_EMAIL = Statement(
+    db.select(Seller.__table__.c.sub, Seller.__table__.c.shop_name).where(
+        Seller.__table__.c.email == db.bindparam("email")
+    )
+)
+RENAME_SHOP = Statement(
+    db.update(Seller.__table__)
+    .where(Seller.__table__.c.id == db.bindparam("seller_pk"))
+    .values(shop_name=db.bindparam("name"), updated_at=db.bindparam("at"))
+)
 COPY_EMAIL = Statement(
     db.insert(Seller.__table__).values(
         sub=db.bindparam("sub"),

@@ -13,15 +13,21 @@ def count(model):
 
 
 def issue(seller, oauth_client, at, n, refresh_ttl=None):
-    for i in range(n):
+    for _ in range(n):
         family = TokenFamily(id=secrets.token_hex(16), client_pk=oauth_client.id, seller_pk=seller.id, created_at=at)
         db.session.add(family)
         db.session.flush()  # no relationship orders these inserts: the family must exist first
         db.session.add(
             Token(
-                family_id=family.id, client_pk=oauth_client.id, seller_pk=seller.id, scope="openid",
-                access_token_hash=secrets.token_hex(32), refresh_token_hash=secrets.token_hex(32) if refresh_ttl else None,
-                issued_at=at, access_expires_at=at + 3600, refresh_expires_at=at + refresh_ttl if refresh_ttl else None,
+                family_id=family.id,
+                client_pk=oauth_client.id,
+                seller_pk=seller.id,
+                scope="openid",
+                access_token_hash=secrets.token_hex(32),
+                refresh_token_hash=secrets.token_hex(32) if refresh_ttl else None,
+                issued_at=at,
+                access_expires_at=at + 3600,
+                refresh_expires_at=at + refresh_ttl if refresh_ttl else None,
             )
         )
         db.session.add(
@@ -60,7 +66,13 @@ def test_purge_command(app):
     result = app.test_cli_runner().invoke(args=["purge", "--batch-size", "50"])
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.output)) == {
-        "authorization_codes", "tokens", "token_families", "login_sessions", "pushed_authorization_requests", "audit_events", "signing_keys",
+        "authorization_codes",
+        "tokens",
+        "token_families",
+        "login_sessions",
+        "pushed_authorization_requests",
+        "audit_events",
+        "signing_keys",
     }
 
 
@@ -72,12 +84,25 @@ def test_purge_removes_finished_login_sessions_and_old_audit_events(seller, make
 
     oauth_client = make_client()
     t = now()
-    db.session.add_all([
-        LoginSession(sid="expired", seller_pk=seller.id, auth_time=t - 90000, created_at=t - 90000, expires_at=t - 10),
-        LoginSession(sid="ended-long-ago", seller_pk=seller.id, auth_time=t - 200000, created_at=t - 200000, expires_at=t + 999, ended_at=t - 100000),
-        LoginSession(sid="ended-just-now", seller_pk=seller.id, auth_time=t, created_at=t, expires_at=t + 999, ended_at=t - 5),
-        LoginSession(sid="live", seller_pk=seller.id, auth_time=t, created_at=t, expires_at=t + 999),
-    ])
+    db.session.add_all(
+        [
+            LoginSession(
+                sid="expired", seller_pk=seller.id, auth_time=t - 90000, created_at=t - 90000, expires_at=t - 10
+            ),
+            LoginSession(
+                sid="ended-long-ago",
+                seller_pk=seller.id,
+                auth_time=t - 200000,
+                created_at=t - 200000,
+                expires_at=t + 999,
+                ended_at=t - 100000,
+            ),
+            LoginSession(
+                sid="ended-just-now", seller_pk=seller.id, auth_time=t, created_at=t, expires_at=t + 999, ended_at=t - 5
+            ),
+            LoginSession(sid="live", seller_pk=seller.id, auth_time=t, created_at=t, expires_at=t + 999),
+        ]
+    )
     db.session.flush()
     db.session.add(SessionClient(sid="expired", client_pk=oauth_client.id))
     db.session.add_all([

@@ -45,7 +45,9 @@ def test_state_is_optional(logged_in, flow, any_client):
     assert "state" not in params and params["code"]
 
 
-@pytest.mark.parametrize("response_type", ["token", "id_token", "code id_token", "code token", "id_token token", "none", "CODE", None])
+@pytest.mark.parametrize(
+    "response_type", ["token", "id_token", "code id_token", "code token", "id_token token", "none", "CODE", None]
+)
 def test_only_response_type_code_is_accepted(logged_in, flow, any_client, response_type):
     params = redirect_params(flow(any_client).authorize(response_type=response_type, state="s1"))
     assert params["error"] == "unsupported_response_type"

@@ -7,7 +7,13 @@ import pytest
 from tests.conftest import basic_auth
 
 JSON_POST_ENDPOINTS = ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo"]
-JSON_GET_ENDPOINTS = ["/oauth/userinfo", "/.well-known/openid-configuration", "/oauth/jwks", "/api/v1/orders", "/api/v1/smart-inventory/link"]
+JSON_GET_ENDPOINTS = [
+    "/oauth/userinfo",
+    "/.well-known/openid-configuration",
+    "/oauth/jwks",
+    "/api/v1/orders",
+    "/api/v1/smart-inventory/link",
+]
 PAGE_ENDPOINTS = ["/oauth/authorize", "/oauth/logout"]
 
 
@@ -60,13 +66,21 @@ def assert_error_page(response):
 @pytest.mark.parametrize("path", JSON_POST_ENDPOINTS)
 @pytest.mark.parametrize("name", list(BAD_AUTHORIZATION))
 def test_bad_authorization_headers(client, path, name):
-    response = client.post(path, data={"grant_type": "client_credentials", "token": "x"}, headers={"Authorization": BAD_AUTHORIZATION[name]})
+    response = client.post(
+        path,
+        data={"grant_type": "client_credentials", "token": "x"},
+        headers={"Authorization": BAD_AUTHORIZATION[name]},
+    )
     assert_json_error(response, (400, 401))
 
 
 @pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
 def test_basic_with_a_client_id_but_no_secret_is_invalid_client(client, oauth_client, path):
-    response = client.post(path, data={"grant_type": "client_credentials", "token": "x"}, headers={"Authorization": "Basic " + b64(oauth_client.client_id.encode())})
+    response = client.post(
+        path,
+        data={"grant_type": "client_credentials", "token": "x"},
+        headers={"Authorization": "Basic " + b64(oauth_client.client_id.encode())},
+    )
     assert_json_error(response, (400, 401))
     assert response.get_json()["error"] == "invalid_client"
 
@@ -96,7 +110,10 @@ def test_wrong_methods_on_pages(client, path, method):
 
 def post_form(client, oauth_client, path, body):
     return client.post(
-        path, data=body, content_type="application/x-www-form-urlencoded", headers=basic_auth(oauth_client.client_id, oauth_client.plain_secret)
+        path,
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers=basic_auth(oauth_client.client_id, oauth_client.plain_secret),
     )
 
 
@@ -122,7 +139,12 @@ def test_repeated_oversized_or_nul_parameters_are_invalid_request(client, oauth_
 @pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
 @pytest.mark.parametrize(
     "body",
-    ["grant_type=%FF%FE&token=%FF", "=&&==&grant_type", "%", "grant_type=authorization_code&code=%FF&redirect_uri=%FE&code_verifier=%FD"],
+    [
+        "grant_type=%FF%FE&token=%FF",
+        "=&&==&grant_type",
+        "%",
+        "grant_type=authorization_code&code=%FF&redirect_uri=%FE&code_verifier=%FD",
+    ],
     ids=["non-utf8", "empty-names", "bad-escape", "non-utf8-code"],
 )
 def test_odd_form_bodies_get_a_json_answer(client, oauth_client, path, body):
@@ -160,7 +182,12 @@ def test_a_parameter_in_both_query_and_body_is_repeated(client, oauth_client, pa
     ids=["bad-json", "json", "json-array", "binary", "xml", "broken-multipart"],
 )
 def test_bodies_that_are_not_forms(client, oauth_client, path, data, content_type):
-    response = client.post(path, data=data, content_type=content_type, headers=basic_auth(oauth_client.client_id, oauth_client.plain_secret))
+    response = client.post(
+        path,
+        data=data,
+        content_type=content_type,
+        headers=basic_auth(oauth_client.client_id, oauth_client.plain_secret),
+    )
     assert_json_error(response)
 
 
@@ -203,7 +230,16 @@ def test_malformed_query_strings_on_json_endpoints(client, path, query):
         "client_id=%00",
         "max_age=" + "9" * 400,
     ],
-    ids=["repeated", "oversized", "non-utf8-name", "non-utf8-values", "quote", "repeated-non-ascii", "nul", "huge-max-age"],
+    ids=[
+        "repeated",
+        "oversized",
+        "non-utf8-name",
+        "non-utf8-values",
+        "quote",
+        "repeated-non-ascii",
+        "nul",
+        "huge-max-age",
+    ],
 )
 def test_malformed_authorization_requests_get_an_error_page(client, query):
     assert_error_page(client.get("/oauth/authorize?" + query))
@@ -225,7 +261,9 @@ def test_malformed_logout_requests_get_an_error_page(client, query):
     assert_error_page(client.get("/oauth/logout?" + query))
 
 
-@pytest.mark.parametrize("query", ["%FF%FE=%FD", "post_logout_redirect_uri=%FF", "client_id=unknown", "state=" + "s" * 2000])
+@pytest.mark.parametrize(
+    "query", ["%FF%FE=%FD", "post_logout_redirect_uri=%FF", "client_id=unknown", "state=" + "s" * 2000]
+)
 def test_logout_requests_without_a_hint_get_the_confirmation_page(client, query):
     response = client.get("/oauth/logout?" + query)
     assert response.status_code == 200 and 'name="confirm"' in response.get_data(as_text=True)
@@ -237,7 +275,12 @@ def test_response_type_with_odd_characters_and_a_valid_client(client, seller, au
     for response_type in ('code"', "code\\", "c\u00f6de", "code\x01"):
         response = client.get(
             "/oauth/authorize",
-            query_string={"response_type": response_type, "client_id": c.client_id, "redirect_uri": c.redirect_uris[0], "state": "q"},
+            query_string={
+                "response_type": response_type,
+                "client_id": c.client_id,
+                "redirect_uri": c.redirect_uris[0],
+                "state": "q",
+            },
         )
         assert response.status_code == 302, response_type
         assert "error=unsupported_response_type" in response.location

@@ -17,7 +17,12 @@ def tokens_for(seller, auth, flow, make_client):
 
 
 def code_request(f, code):
-    return {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    return {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f.oauth_client.redirect_uris[0],
+        "code_verifier": f.verifier,
+    }
 
 
 def send(f, data, how):
@@ -57,7 +62,9 @@ def test_a_wrong_secret_is_invalid_client(tokens_for, method):
 
 def test_a_public_client_presenting_a_secret_is_refused(tokens_for):
     f, code = tokens_for("none")
-    response = f.client.post("/oauth/token", data={**code_request(f, code), "client_id": f.oauth_client.client_id, "client_secret": "x"})
+    response = f.client.post(
+        "/oauth/token", data={**code_request(f, code), "client_id": f.oauth_client.client_id, "client_secret": "x"}
+    )
     assert response.get_json()["error"] == "invalid_client"
 
 
@@ -71,7 +78,9 @@ def test_a_failed_authentication_does_not_spend_the_code(tokens_for):
 
 
 def test_an_unknown_client_is_invalid_client(client):
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth("nobody", "secret"))
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth("nobody", "secret")
+    )
     assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
 
 
@@ -87,9 +96,14 @@ def service(make_client):
 def test_client_credentials_issues_an_access_token_only(client, make_client, method):
     c = make_client(grant_types=("client_credentials",), scope="qsm.orders.read", token_endpoint_auth_method=method)
     if method == "client_secret_basic":
-        response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth(c.client_id, c.plain_secret))
+        response = client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth(c.client_id, c.plain_secret)
+        )
     else:
-        response = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": c.client_id, "client_secret": c.plain_secret})
+        response = client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": c.client_id, "client_secret": c.plain_secret},
+        )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
@@ -121,14 +135,18 @@ def test_client_credentials_never_carries_seller_identity_scopes(client, service
 
 def test_client_credentials_with_an_unknown_scope_is_invalid_scope(client, service):
     response = client.post(
-        "/oauth/token", data={"grant_type": "client_credentials", "scope": "admin"}, headers=basic_auth(service.client_id, service.plain_secret)
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "admin"},
+        headers=basic_auth(service.client_id, service.plain_secret),
     )
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_scope"
 
 
 def test_client_credentials_needs_the_grant(client, make_client):
     c = make_client()
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth(c.client_id, c.plain_secret))
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth(c.client_id, c.plain_secret)
+    )
     assert response.status_code == 400 and response.get_json()["error"] == "unauthorized_client"
 
 

@@ -16,7 +16,10 @@ def listed_scopes(body):
     """(description, is_new) for every scope on the page."""
     scopes = re.search(r'<ul class="scopes">(.*?)</ul>', body, re.S).group(1)
     items = re.findall(r"<li( class=\"new\")?>(.*?)</li>", scopes, re.S)
-    return [(unescape(re.sub(r"<[^>]+>", "", text)).replace("(already allowed)", "").strip(), bool(new)) for new, text in items]
+    return [
+        (unescape(re.sub(r"<[^>]+>", "", text)).replace("(already allowed)", "").strip(), bool(new))
+        for new, text in items
+    ]
 
 
 def answer(client, page, decision, params):
@@ -50,7 +53,9 @@ def test_the_page_lists_every_scope_in_plain_words_with_allow_and_deny(logged_in
     scopes_block = re.search(r'<ul class="scopes">(.*?)</ul>', body, re.S).group(1)
     assert "qsm.orders.read" not in scopes_block and "offline_access" not in scopes_block  # words, not identifiers
     assert 'value="allow"' in body and 'value="deny"' in body
-    assert page.headers.get("X-Frame-Options") == "DENY" or "frame-ancestors" in page.headers.get("Content-Security-Policy", "")
+    assert page.headers.get("X-Frame-Options") == "DENY" or "frame-ancestors" in page.headers.get(
+        "Content-Security-Policy", ""
+    )
 
 
 def test_deny_redirects_with_access_denied_and_state(logged_in, client, flow):

@@ -47,9 +47,18 @@ def test_scopes_and_signing_algorithms(metadata):
         "openid", "profile", "email", "address", "phone", "offline_access", "qsm.orders.read", "qsm.inventory",
     ]
     assert set(metadata["id_token_signing_alg_values_supported"]) == {"RS256", "ES256"}
-    assert {"sub", "name", "shop_name", "seller_id", "email", "email_verified", "address", "phone_number", "auth_time", "nonce"} <= set(
-        metadata["claims_supported"]
-    )
+    assert {
+        "sub",
+        "name",
+        "shop_name",
+        "seller_id",
+        "email",
+        "email_verified",
+        "address",
+        "phone_number",
+        "auth_time",
+        "nonce",
+    } <= set(metadata["claims_supported"])
 
 
 def test_discovery_is_cacheable_but_token_answers_are_not(client, metadata):
@@ -111,10 +120,21 @@ def test_advertised_grant_types_are_the_ones_the_token_endpoint_knows(client, me
 
 
 def test_advertised_auth_methods_match_the_endpoints(metadata):
-    assert set(metadata["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post", "none"}
-    assert set(metadata["revocation_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post", "none"}
+    assert set(metadata["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    }
+    assert set(metadata["revocation_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    }
     # Introspection is for confidential clients only.
-    assert set(metadata["introspection_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
+    assert set(metadata["introspection_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+    }
 
 
 def test_jwks_publishes_public_keys_for_every_advertised_algorithm(client, metadata):

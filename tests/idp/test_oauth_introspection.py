@@ -74,7 +74,9 @@ def test_revoked_tokens_are_inactive(issued):
 
 def test_a_rotated_refresh_token_is_inactive(issued):
     f, tokens = issued
-    newer = token_request_as_registered(f, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).get_json()
+    newer = token_request_as_registered(
+        f, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    ).get_json()
     assert introspect(f, tokens["refresh_token"]) == {"active": False}
     assert introspect(f, newer["refresh_token"])["active"] is True
 
@@ -102,7 +104,9 @@ def test_a_missing_token_is_invalid_request(issued):
 def test_a_client_credentials_token_has_no_sub(client, make_client):
     c = make_client(grant_types=("client_credentials",), scope="qsm.orders.read")
     headers = basic_auth(c.client_id, c.plain_secret)
-    token = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "qsm.orders.read"}, headers=headers).get_json()
+    token = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "scope": "qsm.orders.read"}, headers=headers
+    ).get_json()
     body = client.post("/oauth/introspect", data={"token": token["access_token"]}, headers=headers).get_json()
     assert body["active"] is True and "sub" not in body and body["scope"] == "qsm.orders.read"
 
@@ -111,7 +115,9 @@ def test_public_clients_cannot_introspect(seller, auth, flow, make_client):
     auth.login()
     f = flow(make_client(trusted=True, token_endpoint_auth_method="none"))
     tokens = f.tokens()
-    response = f.client.post("/oauth/introspect", data={"token": tokens["access_token"], "client_id": f.oauth_client.client_id})
+    response = f.client.post(
+        "/oauth/introspect", data={"token": tokens["access_token"], "client_id": f.oauth_client.client_id}
+    )
     assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
 
 

@@ -26,7 +26,10 @@ def test_a_valid_hint_and_registered_uri_log_out_and_redirect_with_state(client,
     f, id_token = session
     assert portal_status(client) == 200
     assert db.session.execute(db.select(LoginSession.ended_at)).scalar_one() is None
-    response = client.get("/oauth/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "bye"})
+    response = client.get(
+        "/oauth/logout",
+        query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "bye"},
+    )
     assert response.status_code == 302
     assert response.location.split("?")[0] == LOGGED_OUT
     assert query_of(response.location)["state"] == "bye"
@@ -45,7 +48,10 @@ def test_the_client_id_may_be_sent_too(client, session):
 def test_a_hint_for_another_client_id_is_refused(client, session, make_client):
     f, id_token = session
     other = make_client()
-    response = client.get("/oauth/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "client_id": other.client_id})
+    response = client.get(
+        "/oauth/logout",
+        query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "client_id": other.client_id},
+    )
     assert response.status_code == 400 and "Location" not in response.headers
     assert portal_status(client) == 200
 
@@ -66,7 +72,9 @@ def test_an_unregistered_post_logout_uri_logs_out_without_redirect(client, sessi
 def test_an_expired_hint_still_identifies_the_rp(client, session, clock):
     _, id_token = session
     clock.advance(7 * 24 * 3600)
-    response = client.get("/oauth/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT})
+    response = client.get(
+        "/oauth/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT}
+    )
     assert response.status_code == 302 and response.location.startswith(LOGGED_OUT)
 
 
@@ -114,14 +122,21 @@ def forge(id_token, **changes):
         lambda t: "garbage",
         lambda t: t.split(".")[0] + "." + t.split(".")[1] + ".",
         lambda t: base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode() + "." + t.split(".")[1] + ".",
-        lambda t: base64.urlsafe_b64encode(b'{"alg":"HS256","kid":"x"}').rstrip(b"=").decode() + "." + t.split(".")[1] + ".c2ln",
+        lambda t: (
+            base64.urlsafe_b64encode(b'{"alg":"HS256","kid":"x"}').rstrip(b"=").decode()
+            + "."
+            + t.split(".")[1]
+            + ".c2ln"
+        ),
         lambda t: "\u00e9.\u00e9.\u00e9",
     ],
     ids=["tampered-claims", "bad-signature", "not-a-jwt", "garbage", "no-signature", "alg-none", "hs256", "non-ascii"],
 )
 def test_a_forged_hint_gets_an_error_page_and_no_logout(client, session, hint):
     _, id_token = session
-    response = client.get("/oauth/logout", query_string={"id_token_hint": hint(id_token), "post_logout_redirect_uri": LOGGED_OUT})
+    response = client.get(
+        "/oauth/logout", query_string={"id_token_hint": hint(id_token), "post_logout_redirect_uri": LOGGED_OUT}
+    )
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     assert "Location" not in response.headers
@@ -136,7 +151,9 @@ def test_a_hint_from_another_issuer_is_refused(client, session):
     key = RSAKey.generate_key(2048, parameters={"kid": "attacker"}, private=True)
     claims = json.loads(base64.urlsafe_b64decode(id_token.split(".")[1] + "=="))
     forged = jwt.encode({"alg": "RS256", "kid": "attacker"}, claims, key)
-    response = client.get("/oauth/logout", query_string={"id_token_hint": forged, "post_logout_redirect_uri": LOGGED_OUT})
+    response = client.get(
+        "/oauth/logout", query_string={"id_token_hint": forged, "post_logout_redirect_uri": LOGGED_OUT}
+    )
     assert response.status_code == 400 and "Location" not in response.headers
     assert portal_status(client) == 200
 
@@ -146,5 +163,7 @@ def test_logout_without_a_session_still_redirects_the_rp(client, seller, auth, f
     f = flow(trusted=True)
     id_token = f.tokens()["id_token"]
     client.get("/oauth/logout", query_string={"id_token_hint": id_token})
-    response = client.get("/oauth/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "s"})
+    response = client.get(
+        "/oauth/logout", query_string={"id_token_hint": id_token, "post_logout_redirect_uri": LOGGED_OUT, "state": "s"}
+    )
     assert response.status_code == 302 and query_of(response.location)["state"] == "s"

@@ -49,7 +49,9 @@ def test_every_answer_carries_the_security_headers_a_request_id_and_no_store(cli
 
 def test_hsts_over_https(client, service):
     response = client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth(service.client_id, service.plain_secret),
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic_auth(service.client_id, service.plain_secret),
         base_url="https://qsm.test",
     )
     assert response.status_code == 200 and response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
@@ -60,7 +62,9 @@ def test_basic_credentials_are_form_urlencoded_first(client, make_client):
     service = make_client(grant_types=("client_credentials",), scope="qsm.orders.read", client_id="svc:orders/1")
     raw = f"{quote(service.client_id, safe='')}:{quote(service.plain_secret, safe='')}"
     headers = {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "qsm.orders.read"}, headers=headers)
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "scope": "qsm.orders.read"}, headers=headers
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["scope"] == "qsm.orders.read"
 
@@ -95,7 +99,9 @@ def test_a_bug_is_a_json_500_without_a_traceback(client, service, monkeypatch, c
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(machine, "introspection_answer", broken)
-    response = client.post("/oauth/introspect", data={"token": "x"}, headers=basic_auth(service.client_id, service.plain_secret))
+    response = client.post(
+        "/oauth/introspect", data={"token": "x"}, headers=basic_auth(service.client_id, service.plain_secret)
+    )
     assert response.status_code == 500
     assert response.get_json() == {"error": "server_error", "error_description": "Internal Server Error"}
     assert "Traceback" not in response.get_data(as_text=True)

@@ -36,7 +36,9 @@ def pushed_uri(f, **overrides):
 
 
 def authorize_with(f, request_uri, **extra):
-    return f.client.get("/oauth/authorize", query_string={"client_id": f.oauth_client.client_id, "request_uri": request_uri, **extra})
+    return f.client.get(
+        "/oauth/authorize", query_string={"client_id": f.oauth_client.client_id, "request_uri": request_uri, **extra}
+    )
 
 
 def allow(f, page, request_uri):
@@ -183,7 +185,9 @@ def test_a_denial_spends_the_pushed_request(seller, auth, app_flow):
 def test_what_the_browser_adds_to_a_pushed_request_is_ignored(seller, auth, app_flow):
     auth.login()
     request_uri = pushed_uri(app_flow, state="from-the-client", scope="openid")
-    page = authorize_with(app_flow, request_uri, redirect_uri="https://evil.example/cb", state="from-the-browser", scope="openid email")
+    page = authorize_with(
+        app_flow, request_uri, redirect_uri="https://evil.example/cb", state="from-the-browser", scope="openid email"
+    )
     answer = allow(app_flow, page, request_uri)
     assert answer.location.startswith("https://app.example/callback?")
     assert query_of(answer.location)["state"] == "from-the-client"
@@ -241,7 +245,12 @@ def test_prompt_login_in_a_pushed_request_asks_for_one_login_and_no_more(seller,
     assert "request_uri=" in next_url and "prompt" not in next_url
     back = app_flow.client.post(
         "/login",
-        data={"email": "seller@example.com", "password": PASSWORD, "next": next_url, "csrf_token": csrf_token(page.get_data(as_text=True))},
+        data={
+            "email": "seller@example.com",
+            "password": PASSWORD,
+            "next": next_url,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
     )
     consent = app_flow.client.get(back.location)
     answer = allow(app_flow, consent, request_uri)

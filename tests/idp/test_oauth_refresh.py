@@ -54,7 +54,9 @@ def test_a_narrower_scope_may_be_asked_for(client, session):
     assert response.get_json()["scope"] == "openid offline_access"
 
 
-@pytest.mark.parametrize("scope", ["openid address", "openid qsm.inventory", "openid offline_access phone", "unknown.scope"])
+@pytest.mark.parametrize(
+    "scope", ["openid address", "openid qsm.inventory", "openid offline_access phone", "unknown.scope"]
+)
 def test_more_scope_than_granted_is_refused_without_spending_the_token(client, session, scope):
     f, tokens = session
     response = refresh(f, tokens["refresh_token"], scope=scope)
@@ -122,7 +124,12 @@ def test_a_refreshed_id_token_is_the_original_logins(app, seller, auth, flow, ma
     auth.login()
     f = flow(make_client(trusted=True, token_endpoint_auth_method=method, id_token_signed_response_alg=alg))
     code = f.get_code(scope=SCOPE)
-    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f.oauth_client.redirect_uris[0],
+        "code_verifier": f.verifier,
+    }
     tokens = token_request_as_registered(f, exchange).get_json()
     original = decode_id_token(f.client, tokens["id_token"])
     response = token_request_as_registered(f, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
@@ -144,7 +151,9 @@ def test_a_refreshed_id_token_is_the_original_logins(app, seller, auth, flow, ma
     assert set(claims) == expected, set(claims) ^ expected
 
 
-@pytest.mark.parametrize("scope, refresh_token, id_token", [("openid", False, True), ("offline_access qsm.orders.read", True, False)])
+@pytest.mark.parametrize(
+    "scope, refresh_token, id_token", [("openid", False, True), ("offline_access qsm.orders.read", True, False)]
+)
 def test_a_narrower_refresh_keeps_what_its_scope_allows(client, session, scope, refresh_token, id_token):
     """Without offline_access no new refresh token; without openid no ID token."""
     f, tokens = session

@@ -1,7 +1,7 @@
 """Token revocation (RFC 7009)."""
 import pytest
 
-from tests.conftest import basic_auth, token_request_as_registered, tokens_as_registered, bearer
+from tests.conftest import basic_auth, bearer, token_request_as_registered, tokens_as_registered
 
 
 @pytest.fixture(params=["client_secret_basic", "client_secret_post", "none"])
@@ -82,7 +82,9 @@ def test_the_client_must_authenticate(issued):
     if c.is_public:
         response = f.client.post("/oauth/revoke", data={"token": tokens["access_token"]})
     else:
-        response = f.client.post("/oauth/revoke", data={"token": tokens["access_token"]}, headers=basic_auth(c.client_id, "wrong"))
+        response = f.client.post(
+            "/oauth/revoke", data={"token": tokens["access_token"]}, headers=basic_auth(c.client_id, "wrong")
+        )
     assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
     assert works(f, tokens)
 

@@ -22,7 +22,9 @@ def test_no_secret_is_stored_in_plaintext_anywhere(seller, auth, client, flow, m
     refreshed = f.token_request({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).get_json()
     service = make_client(grant_types=("client_credentials",), scope="qsm.orders.read")
     service_token = client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"}, headers=basic_auth(service.client_id, service.plain_secret)
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic_auth(service.client_id, service.plain_secret),
     ).get_json()["access_token"]
     rotated_secret = rotate_client_secret(service)
 
@@ -44,7 +46,9 @@ def test_no_secret_is_stored_in_plaintext_anywhere(seller, auth, client, flow, m
 
     # ...and what is stored is the digest, so each one can still be found.
     assert db.session.execute(db.select(AuthorizationCode).filter_by(code_hash=digest(code))).scalar_one()
-    assert db.session.execute(db.select(Token).filter_by(refresh_token_hash=digest(refreshed["refresh_token"]))).scalar_one()
+    assert db.session.execute(
+        db.select(Token).filter_by(refresh_token_hash=digest(refreshed["refresh_token"]))
+    ).scalar_one()
     assert db.session.execute(db.select(OAuthClient).filter_by(client_secret_hash=digest(rotated_secret))).scalar_one()
 
 

@@ -26,7 +26,12 @@ def post_token(f, data):
 
 
 def exchange(f, code, **overrides):
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f.oauth_client.redirect_uris[0],
+        "code_verifier": f.verifier,
+    }
     data.update(overrides)
     return post_token(f, {k: v for k, v in data.items() if v is not None})
 
@@ -141,7 +146,9 @@ def test_a_code_is_single_use_and_a_replay_revokes_what_it_issued(logged_in, cli
     assert client.get("/oauth/userinfo", headers=bearer(first["access_token"])).status_code == 200
     assert_error(exchange(f, code), "invalid_grant")
     assert client.get("/oauth/userinfo", headers=bearer(first["access_token"])).status_code == 401
-    assert_error(post_token(f, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}), "invalid_grant")
+    assert_error(
+        post_token(f, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}), "invalid_grant"
+    )
 
 
 def test_a_code_is_bound_to_its_client(logged_in, flow, make_client):

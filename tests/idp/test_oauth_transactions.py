@@ -35,7 +35,12 @@ def grant(seller, auth, client, flow):
 
 
 def exchange_data(f, code):
-    return {"grant_type": "authorization_code", "code": code, "redirect_uri": f.oauth_client.redirect_uris[0], "code_verifier": f.verifier}
+    return {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": f.oauth_client.redirect_uris[0],
+        "code_verifier": f.verifier,
+    }
 
 
 def test_a_refresh_that_fails_before_its_successor_is_stored_leaves_the_old_token_usable(client, grant):
@@ -48,7 +53,14 @@ def test_a_refresh_that_fails_before_its_successor_is_stored_leaves_the_old_toke
     # The spend was rolled back with it: the retry is no reuse, and the grant lives.
     retry = client.post("/oauth/token", data=refresh, headers=headers)
     assert retry.status_code == 200, retry.get_json()
-    assert client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": retry.get_json()["refresh_token"]}, headers=headers).status_code == 200
+    assert (
+        client.post(
+            "/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": retry.get_json()["refresh_token"]},
+            headers=headers,
+        ).status_code
+        == 200
+    )
 
 
 def test_a_code_exchange_that_fails_before_its_tokens_are_stored_can_be_retried(client, grant):
@@ -109,9 +121,14 @@ def test_userinfo_and_introspection_read_outside_a_transaction(app, client, gran
         seen.append((statement.split()[0], outside_transaction(conn)))
 
     with listening(record):
-        assert client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
+        assert (
+            client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code
+            == 200
+        )
         db.session.remove()
-        assert client.post("/oauth/introspect", data={"token": tokens["access_token"]}, headers=headers).get_json()["active"]
+        assert client.post("/oauth/introspect", data={"token": tokens["access_token"]}, headers=headers).get_json()[
+            "active"
+        ]
     assert seen and all(autocommit is True for _, autocommit in seen), seen
     # With nothing in the session beforehand: UserInfo one query, introspection one.
     assert [statement for statement, _ in seen] == ["SELECT"] * 2, seen
@@ -163,9 +180,14 @@ def test_token_grants_from_a_fresh_session_need_no_more_statements(client, grant
         tokens = client.post("/oauth/token", data=data, headers=headers).get_json()
         exchanged, seen[:] = list(seen), []
         db.session.remove()
-        refreshed = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, headers=headers)
+        refreshed = client.post(
+            "/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            headers=headers,
+        )
     assert "id_token" in tokens and refreshed.status_code == 200 and "id_token" in refreshed.get_json()
     assert exchanged == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], exchanged
     # A refresh: the client, token and seller in one query; then the spend and the successor,
     # one statement on PostgreSQL, one transaction of two elsewhere.
-    assert seen == (["SELECT", "WITH"] if db.engine.dialect.name == "postgresql" else ["SELECT", "UPDATE", "INSERT"]), seen
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert seen == (["SELECT", "WITH"] if postgresql else ["SELECT", "UPDATE", "INSERT"]), seen

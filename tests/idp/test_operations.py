@@ -68,7 +68,10 @@ def test_login_with_redis_down_is_a_503_page_not_a_500():
     page = client.get("/login")
     from tests.conftest import csrf_token
 
-    response = client.post("/login", data={"email": "a@example.com", "password": "x", "csrf_token": csrf_token(page.get_data(as_text=True))})
+    response = client.post(
+        "/login",
+        data={"email": "a@example.com", "password": "x", "csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
     assert response.status_code == 503
 
 
@@ -108,7 +111,9 @@ def timed_get(client, path):
 
 
 def test_readyz_names_a_frozen_redis_within_its_timeout(black_hole, no_readiness_threads_left):
-    app = create_app("testing", test_config={"RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{black_hole}/0", "READYZ_TIMEOUT": 0.5})
+    app = create_app(
+        "testing", test_config={"RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{black_hole}/0", "READYZ_TIMEOUT": 0.5}
+    )
     response, seconds = timed_get(app.test_client(), "/readyz")
     assert response.status_code == 503 and seconds < 1.5
     assert response.get_json()["checks"] == {"database": "ok", "redis": "timeout"}

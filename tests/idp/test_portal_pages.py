@@ -20,14 +20,25 @@ def logged_in(client, seller, auth):
 
 def add_order(seller, order_no, item="Bamboo phone stand", when=datetime(2026, 1, 1)):
     db.session.add(
-        Order(seller_pk=seller.id, order_no=order_no, buyer_name="Ben K.", item_name=item, amount=Decimal("12.50"), ordered_at=when)
+        Order(
+            seller_pk=seller.id,
+            order_no=order_no,
+            buyer_name="Ben K.",
+            item_name=item,
+            amount=Decimal("12.50"),
+            ordered_at=when,
+        )
     )
     db.session.commit()
 
 
 def link_smartship(seller, make_client, status="not_applied", login_id="seller@example.com"):
     client = make_client(name="SmartShip")
-    db.session.add(SmartInventoryLink(seller_pk=seller.id, client_pk=client.id, smartship_login_id=login_id, fulfillment_status=status))
+    db.session.add(
+        SmartInventoryLink(
+            seller_pk=seller.id, client_pk=client.id, smartship_login_id=login_id, fulfillment_status=status
+        )
+    )
     db.session.commit()
 
 

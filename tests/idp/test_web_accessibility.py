@@ -58,7 +58,9 @@ def audit(html):
 
 
 def test_the_audit_catches_what_it_should():
-    broken = audit('<form><input name="q" id="q"><button type="submit"></button><label>Ok <input name="w"></label></form>')
+    broken = audit(
+        '<form><input name="q" id="q"><button type="submit"></button><label>Ok <input name="w"></label></form>'
+    )
     assert len(broken.problems()) == 2
 
 

@@ -13,7 +13,13 @@ def test_pages_carry_the_security_headers(client):
     response = client.get("/login")
     headers = response.headers
     csp = headers["Content-Security-Policy"]
-    for directive in ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]:
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]:
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert headers["X-Frame-Options"] == "DENY"
@@ -119,7 +125,10 @@ def test_every_form_page_has_a_csrf_token(client, seller, auth):
         assert csrf_token(client.get(path).get_data(as_text=True))
 
 
-def load_fresh_config(monkeypatch, secret, key_encryption_keys=Fernet.generate_key().decode()):
+KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
+def load_fresh_config(monkeypatch, secret, key_encryption_keys=KEY_ENCRYPTION_KEY):
     """config.py as a process that starts with this environment would import it."""
     monkeypatch.delenv("QSM_SECRET_KEY", raising=False)
     monkeypatch.delenv("QSM_KEY_ENCRYPTION_KEYS", raising=False)

@@ -206,7 +206,9 @@ class Cluster:
 
     def direct_db_url(self, database):
         """SQLAlchemy URL of a site database, straight to PostgreSQL (set-up and inspection)."""
-        return with_port(self.pg_url, urlsplit(self.pg_url).port or 5432, database).replace("postgresql://", "postgresql+psycopg://", 1)
+        return with_port(self.pg_url, urlsplit(self.pg_url).port or 5432, database).replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
 
     def proxied_db_url(self, database):
         # The connect timeout docs/deploy.md recommends: a dependency that is down fails fast.
@@ -297,7 +299,15 @@ class Cluster:
             "SMARTSHIP_REDIS_URL": self.proxied_redis_url(),
             "SMARTSHIP_BASE_URL": self.smartship_url,
             "SMARTSHIP_PLATFORMS": json.dumps(
-                [{"id": PLATFORM_ID, "name": "Qoo10 Singapore", "issuer": self.issuer, "client_id": client_id, "client_secret": client_secret}]
+                [
+                    {
+                        "id": PLATFORM_ID,
+                        "name": "Qoo10 Singapore",
+                        "issuer": self.issuer,
+                        "client_id": client_id,
+                        "client_secret": client_secret,
+                    }
+                ]
             ),
             # Newest first: the second key only decrypts (what a rotation leaves behind).
             "SMARTSHIP_TOKEN_ENCRYPTION_KEYS": ",".join(self.fernet_keys),

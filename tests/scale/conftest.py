@@ -112,7 +112,9 @@ def build_schemas(cluster):
         cluster.machine = SimpleNamespace(client_id=machine.client_id, client_secret=machine_secret)
         cluster.secrets_for((smartship_client.client_id, smartship_secret))
         qsm_db.session.remove()
-    smartship_app = create_smartship("testing", test_config={"SQLALCHEMY_DATABASE_URI": cluster.direct_db_url(cluster.smartship_db)})
+    smartship_app = create_smartship(
+        "testing", test_config={"SQLALCHEMY_DATABASE_URI": cluster.direct_db_url(cluster.smartship_db)}
+    )
     with smartship_app.app_context():
         smartship_db.create_all()
         smartship_db.session.remove()
@@ -123,7 +125,10 @@ def dispose_engines(cluster):
     from clients.smartship.extensions import db as smartship_db
     from idp.extensions import db as qsm_db
 
-    for app, db in ((getattr(cluster, "qsm_app", None), qsm_db), (getattr(cluster, "smartship_app", None), smartship_db)):
+    for app, db in (
+        (getattr(cluster, "qsm_app", None), qsm_db),
+        (getattr(cluster, "smartship_app", None), smartship_db),
+    ):
         if app is not None:
             with app.app_context():
                 db.session.remove()
@@ -215,7 +220,9 @@ class Seller:
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         }
-        response = self.http.get(base_url + "/oauth/authorize", params=params, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        response = self.http.get(
+            base_url + "/oauth/authorize", params=params, allow_redirects=False, timeout=HTTP_TIMEOUT
+        )
         assert response.status_code == 302, f"{response.status_code}: {response.text[:300]}"
         location = response.headers["Location"]
         assert location.startswith(client.redirect_uri), location
@@ -227,7 +234,12 @@ class Seller:
 def redeem(base_url, client, code, verifier, timeout=HTTP_TIMEOUT):
     return requests.post(
         base_url + "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": client.redirect_uri, "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": client.redirect_uri,
+            "code_verifier": verifier,
+        },
         headers=basic_auth(client.client_id, client.client_secret),
         timeout=timeout,
     )
@@ -256,7 +268,10 @@ def introspect(base_url, client, token, hint=None):
     if hint:
         data["token_type_hint"] = hint
     response = requests.post(
-        base_url + "/oauth/introspect", data=data, headers=basic_auth(client.client_id, client.client_secret), timeout=HTTP_TIMEOUT
+        base_url + "/oauth/introspect",
+        data=data,
+        headers=basic_auth(client.client_id, client.client_secret),
+        timeout=HTTP_TIMEOUT,
     )
     assert response.status_code == 200, response.text[:300]
     return response.json()
@@ -321,7 +336,9 @@ def make_client(cluster):
             client, secret = register_client(
                 name=name, redirect_uris=redirect_uris, scope=scope, grant_types=grant_types, trusted=True, **settings
             )
-            made = SimpleNamespace(pk=client.id, client_id=client.client_id, client_secret=secret, redirect_uri=RP_REDIRECT_URI)
+            made = SimpleNamespace(
+                pk=client.id, client_id=client.client_id, client_secret=secret, redirect_uri=RP_REDIRECT_URI
+            )
             db.session.remove()
         return made
 

@@ -48,7 +48,9 @@ class TcpProxy:
             listener.listen(128)
             self.port = listener.getsockname()[1]
             self._listener = listener
-            self._accepting = threading.Thread(target=self._accept_loop, args=(listener,), name=f"{self.name}-accept", daemon=True)
+            self._accepting = threading.Thread(
+                target=self._accept_loop, args=(listener,), name=f"{self.name}-accept", daemon=True
+            )
             self._accepting.start()
 
     def cut(self):

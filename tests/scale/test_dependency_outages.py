@@ -73,7 +73,9 @@ def test_postgres_down_gives_503s_and_service_resumes_without_restart(cluster, m
 
     for qsm in (cluster.qsm_a, cluster.qsm_b):
         assert_json_503(client_credentials(qsm.url, cluster.machine))
-        assert_json_503(requests.get(qsm.url + "/api/v1/orders", headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT))
+        assert_json_503(
+            requests.get(qsm.url + "/api/v1/orders", headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_TIMEOUT)
+        )
         assert_page_503(seller.http.get(qsm.url + "/", timeout=HTTP_TIMEOUT), "QSM")
     for smartship in (cluster.smartship_a, cluster.smartship_b):
         assert_page_503(seller.http.get(smartship.url + "/orders", timeout=HTTP_TIMEOUT), "SmartShip")
@@ -86,12 +88,23 @@ def test_postgres_down_gives_503s_and_service_resumes_without_restart(cluster, m
     cluster.pg_proxy.restore()
 
     for qsm in (cluster.qsm_a, cluster.qsm_b):
-        wait_until(lambda: client_credentials(qsm.url, cluster.machine).status_code == 200, RECOVERY_TIMEOUT, message=f"{qsm.name} tokens")
+        wait_until(
+            lambda qsm=qsm: client_credentials(qsm.url, cluster.machine).status_code == 200,
+            RECOVERY_TIMEOUT,
+            message=f"{qsm.name} tokens",
+        )
         assert seller.http.get(qsm.url + "/", timeout=HTTP_TIMEOUT).status_code == 200
     for smartship in (cluster.smartship_a, cluster.smartship_b):
-        wait_until(lambda: seller.http.get(smartship.url + "/orders", timeout=HTTP_TIMEOUT).status_code == 200, RECOVERY_TIMEOUT)
+        wait_until(
+            lambda smartship=smartship: (
+                seller.http.get(smartship.url + "/orders", timeout=HTTP_TIMEOUT).status_code == 200
+            ),
+            RECOVERY_TIMEOUT,
+        )
     for instance in cluster.instances.values():
-        wait_until(lambda: readiness(instance)[0] == 200, RECOVERY_TIMEOUT, message=f"{instance.name} ready")
+        wait_until(
+            lambda instance=instance: readiness(instance)[0] == 200, RECOVERY_TIMEOUT, message=f"{instance.name} ready"
+        )
     assert all_pids() == pids, "no process was restarted"
 
 
@@ -115,7 +128,13 @@ def test_redis_down_gives_503s_for_logins_and_service_resumes_without_restart(cl
     cluster.redis_proxy.restore()
 
     for qsm in (cluster.qsm_a, cluster.qsm_b):
-        wait_until(lambda: seller.attempt_login(qsm.url).status_code == 302, RECOVERY_TIMEOUT, message=f"login at {qsm.name}")
+        wait_until(
+            lambda qsm=qsm: seller.attempt_login(qsm.url).status_code == 302,
+            RECOVERY_TIMEOUT,
+            message=f"login at {qsm.name}",
+        )
     for instance in cluster.instances.values():
-        wait_until(lambda: readiness(instance)[0] == 200, RECOVERY_TIMEOUT, message=f"{instance.name} ready")
+        wait_until(
+            lambda instance=instance: readiness(instance)[0] == 200, RECOVERY_TIMEOUT, message=f"{instance.name} ready"
+        )
     assert all_pids() == pids, "no process was restarted"

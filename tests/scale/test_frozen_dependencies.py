@@ -177,7 +177,12 @@ class Postgres:
         for name, value in settings.items():
             command += ["-c", f"{name}={value}"]
         self.process = subprocess.Popen(
-            command, env=self._run_env(), stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **self.owner
+            command,
+            env=self._run_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            **self.owner,
         )
         wait_for(self._ready, 20, "PostgreSQL accepting connections")
         self.execute("CREATE DATABASE qsm")
@@ -201,7 +206,9 @@ class Postgres:
         """A connection of the test's own, straight to the server (not through QSM)."""
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database, connect_timeout=3, **options)
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=database, connect_timeout=3, **options
+        )
 
     def count(self, *tables):
         return {table: self.execute(f"SELECT count(*) FROM {table}", database="qsm")[0][0] for table in tables}
@@ -215,7 +222,12 @@ class Postgres:
             signal_pid(pid, signal.SIGSTOP)
             self.frozen.append(pid)
         for pid in self.frozen:  # stopped, or exited meanwhile (a zombie the postmaster cannot reap)
-            wait_for(lambda pid=pid: process_state(pid) in STOPPED_OR_GONE, 5, f"postgres process {pid} stopped", interval=0.01)
+            wait_for(
+                lambda pid=pid: process_state(pid) in STOPPED_OR_GONE,
+                5,
+                f"postgres process {pid} stopped",
+                interval=0.01,
+            )
         assert len(self.frozen) >= 4, f"expected the postmaster and its processes, froze only {self.frozen}"
 
     def thaw(self):
@@ -262,8 +274,22 @@ class Redis:
     def start(self):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         wait_for(self._ready, 10, "Redis answering PING")
         return self
@@ -465,13 +491,17 @@ def prepare_database(database_url):
     from idp.oauth.clients import register_client
     from idp.oauth.keys import ensure_signing_keys
 
-    app = create_app("testing", test_config={"SQLALCHEMY_DATABASE_URI": database_url, "KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY})
+    app = create_app(
+        "testing", test_config={"SQLALCHEMY_DATABASE_URI": database_url, "KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY}
+    )
     with app.app_context():
         db.create_all()
         ensure_signing_keys()
         email = f"frozen-{secrets.token_hex(4)}@example.com"
         create_seller(email, PASSWORD, "Frozen Shop", "Frozen Seller")
-        client, secret = register_client(name="Frozen RP", redirect_uris=[RP_REDIRECT_URI], scope=RP_SCOPE, trusted=True)
+        client, secret = register_client(
+            name="Frozen RP", redirect_uris=[RP_REDIRECT_URI], scope=RP_SCOPE, trusted=True
+        )
         rp = SimpleNamespace(client_id=client.client_id, client_secret=secret, redirect_uri=RP_REDIRECT_URI)
         db.session.remove()
         dispose_engines(app, db)  # no connection of this process stays in the frozen server
@@ -550,7 +580,11 @@ class Traffic:
         return refresh(self.base, self.rp, self.refresh_token, timeout=CLIENT_TIMEOUT)
 
     def userinfo(self):
-        return requests.get(self.base + "/oauth/userinfo", headers={"Authorization": f"Bearer {self.access_token}"}, timeout=CLIENT_TIMEOUT)
+        return requests.get(
+            self.base + "/oauth/userinfo",
+            headers={"Authorization": f"Bearer {self.access_token}"},
+            timeout=CLIENT_TIMEOUT,
+        )
 
     def page(self):
         return self.seller.http.get(self.base + "/", allow_redirects=False, timeout=CLIENT_TIMEOUT)
@@ -592,7 +626,10 @@ def test_frozen_postgres_and_redis_answer_503_within_the_bound_and_commit_nothin
     pids = qsm.pids()
 
     # Warm the pool: several connections open and idle in it, as on a busy instance.
-    warm = send_all("warm-up", {f"userinfo-{i}": traffic.userinfo for i in range(6)} | {"readyz": traffic.readyz, "page": traffic.page})
+    warm = send_all(
+        "warm-up",
+        {f"userinfo-{i}": traffic.userinfo for i in range(6)} | {"readyz": traffic.readyz, "page": traffic.page},
+    )
     assert all(isinstance(a, requests.Response) and a.status_code == 200 for a, _ in warm.values()), describe(warm)
     tables = ("tokens", "token_families", "audit_events", "login_sessions")
     before = postgres.count(*tables)
@@ -622,7 +659,9 @@ def test_frozen_postgres_and_redis_answer_503_within_the_bound_and_commit_nothin
 
     # Redis frozen as well: /readyz names both, the login form is a 503 page.
     redis.freeze()
-    answers = send_all("PostgreSQL and Redis frozen", {"readyz": traffic.readyz, "login": traffic.login, "token": traffic.token})
+    answers = send_all(
+        "PostgreSQL and Redis frozen", {"readyz": traffic.readyz, "login": traffic.login, "token": traffic.token}
+    )
     assert_within_bound(answers)
     assert_readyz(answers["readyz"][0], {"database": "timeout", "redis": "timeout"})
     assert_page_503(answers["login"][0])
@@ -630,9 +669,12 @@ def test_frozen_postgres_and_redis_answer_503_within_the_bound_and_commit_nothin
 
     # PostgreSQL back, Redis still frozen: tokens and pages are served, logins are not.
     postgres.thaw()
-    wait_for(lambda: traffic.readyz().json()["checks"]["database"] == "ok", RECOVERY_TIMEOUT, "the database ready again")
+    wait_for(
+        lambda: traffic.readyz().json()["checks"]["database"] == "ok", RECOVERY_TIMEOUT, "the database ready again"
+    )
     answers = send_all(
-        "Redis frozen", {"readyz": traffic.readyz, "login": traffic.login, "userinfo": traffic.userinfo, "page": traffic.page}
+        "Redis frozen",
+        {"readyz": traffic.readyz, "login": traffic.login, "userinfo": traffic.userinfo, "page": traffic.page},
     )
     assert_within_bound(answers)
     assert_readyz(answers["readyz"][0], {"database": "ok", "redis": "timeout"})
@@ -644,7 +686,9 @@ def test_frozen_postgres_and_redis_answer_503_within_the_bound_and_commit_nothin
     wait_for(lambda: traffic.readyz().status_code == 200, RECOVERY_TIMEOUT, "/readyz once Redis runs again")
     assert postgres.count(*tables) == before, "a request that answered 503 committed something"
     refreshed = refresh(qsm.url, services.rp, refresh_token, timeout=CLIENT_TIMEOUT)
-    assert refreshed.status_code == 200, f"the refresh token of the timed-out refreshes no longer works: {refreshed.text}"
+    assert refreshed.status_code == 200, (
+        f"the refresh token of the timed-out refreshes no longer works: {refreshed.text}"
+    )
     assert postgres.count("tokens")["tokens"] == before["tokens"] + 1
     assert traffic.login().status_code == 200  # a wrong password again: the form, not a 503
     assert traffic.page().status_code == 200

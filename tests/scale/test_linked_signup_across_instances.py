@@ -69,7 +69,7 @@ def test_two_windows_submitting_done_at_two_instances_make_one_account(cluster, 
     assert links == [(PLATFORM_ID, qsm_sub(cluster, first.email))]
 
     lost_race = []
-    for window, response in zip((first, second), results):
+    for window, response in zip((first, second), results, strict=True):
         if response.status_code == 409 and LOGIN_ID_TAKEN in response.text:
             lost_race.append(window)  # see KNOWN_RACE
             continue

@@ -101,7 +101,9 @@ def test_behind_a_balancer_each_client_address_has_its_own_count(cluster, make_s
         status, body = post_through_balancer(instance, "203.0.113.7", "/login", wrong, cookies)
         assert status == 429 and THROTTLED in body, instance.name
         forged = {**wrong, "email": f"nobody-{secrets.token_hex(4)}@example.com"}
-        status, body = post_through_balancer(instance, "203.0.113.7", "/login", forged, cookies, forwarded_for=["192.0.2.99"])
+        status, body = post_through_balancer(
+            instance, "203.0.113.7", "/login", forged, cookies, forwarded_for=["192.0.2.99"]
+        )
         assert status == 429 and THROTTLED in body, f"a forged X-Forwarded-For escaped the throttle at {instance.name}"
         status, _ = post_through_balancer(instance, "198.51.100.20", "/login", wrong, cookies)
         assert status == 200, f"another client address is not held back at {instance.name}"

@@ -37,7 +37,9 @@ def advance_time(cluster, client_pks, seconds):
             )
         )
         db.session.execute(
-            db.update(TokenFamily).where(TokenFamily.client_pk.in_(client_pks)).values(created_at=TokenFamily.created_at - seconds)
+            db.update(TokenFamily)
+            .where(TokenFamily.client_pk.in_(client_pks))
+            .values(created_at=TokenFamily.created_at - seconds)
         )
         db.session.execute(
             db.update(AuthorizationCode).where(AuthorizationCode.client_pk.in_(client_pks)).values(
@@ -102,10 +104,10 @@ def test_purge_keeps_tables_flat_under_steady_traffic(cluster, make_seller, make
     for round_ in range(ROUNDS):
         purged = {}
 
-        def purge():
-            purged.update(cluster.flask_cli("qsm", "purge", "--batch-size", "10"))
+        def purge(into):
+            into.update(cluster.flask_cli("qsm", "purge", "--batch-size", "10"))
 
-        purging = threading.Thread(target=purge)
+        purging = threading.Thread(target=purge, args=(purged,))
         purging.start()  # the cron job runs while the instances serve this round's traffic
         issued = traffic_round(cluster, machine, rp, seller)
         purging.join(ROUND_TIMEOUT)

@@ -58,7 +58,11 @@ def test_everything_from_the_environment():
     assert (options["workers"], options["blocking_threads"]) == (7, 8)
     assert (options["backlog"], options["backpressure"]) == (2048, 64)
     assert options["http1_settings"].keep_alive is False and options["http1_settings"].header_read_timeout == 75_000
-    assert (options["workers_kill_timeout"], options["workers_lifetime"], options["workers_max_rss"]) == (20, 86400, 512)
+    assert (options["workers_kill_timeout"], options["workers_lifetime"], options["workers_max_rss"]) == (
+        20,
+        86400,
+        512,
+    )
     assert options["log_level"] == "warning" and options["log_dictconfig"] is None
 
 
@@ -108,7 +112,9 @@ def test_a_malformed_setting_stops_the_server_at_start(monkeypatch, capsys, bad)
 
 def test_granian_lines_are_json_like_the_sites():
     formatter = serve.JsonLineFormatter()
-    record = logging.LogRecord("_granian", logging.WARNING, __file__, 1, "Killing worker-%s after it refused to gracefully stop", (2,), None)
+    record = logging.LogRecord(
+        "_granian", logging.WARNING, __file__, 1, "Killing worker-%s after it refused to gracefully stop", (2,), None
+    )
     line = json.loads(formatter.format(record))
     assert line["level"] == "warning" and line["site"] == "granian" and line["logger"] == "_granian"
     assert line["message"] == "Killing worker-2 after it refused to gracefully stop" and line["pid"] == os.getpid()
@@ -156,7 +162,9 @@ class ProbeServer:
         )
         deadline = time.monotonic() + 30
         while not self.answers():
-            assert self.process.poll() is None, f"siteops.serve exited with {self.process.returncode}:\n{self.log_text()}"
+            assert self.process.poll() is None, (
+                f"siteops.serve exited with {self.process.returncode}:\n{self.log_text()}"
+            )
             assert time.monotonic() < deadline, f"siteops.serve did not answer within 30 s:\n{self.log_text()}"
             time.sleep(0.1)
 
@@ -217,7 +225,9 @@ def exchange(sock):
         assert chunk, f"connection closed mid-response: {data!r}"
         data += chunk
     head, body = data.split(b"\r\n\r\n", 1)
-    length = int(next(line.split(b":")[1] for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")))
+    length = int(
+        next(line.split(b":")[1] for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:"))
+    )
     while len(body) < length:
         body += sock.recv(4096)
     return head.decode().lower(), body.decode()

@@ -25,7 +25,9 @@ def grant_rows(cluster, client_pk):
     from idp.models import Token, TokenFamily
 
     with cluster.qsm_app.app_context():
-        tokens = db.session.execute(db.select(db.func.count()).select_from(Token).where(Token.client_pk == client_pk)).scalar()
+        tokens = db.session.execute(
+            db.select(db.func.count()).select_from(Token).where(Token.client_pk == client_pk)
+        ).scalar()
         families = db.session.execute(
             db.select(db.func.count()).select_from(TokenFamily).where(TokenFamily.client_pk == client_pk)
         ).scalar()
@@ -36,8 +38,11 @@ def grant_rows(cluster, client_pk):
             .where(Token.family_id.is_not(None), TokenFamily.id.is_(None))
         ).scalar()
         empty_families = db.session.execute(
-            db.select(db.func.count()).select_from(TokenFamily).where(
-                TokenFamily.client_pk == client_pk, ~db.select(Token.id).where(Token.family_id == TokenFamily.id).exists()
+            db.select(db.func.count())
+            .select_from(TokenFamily)
+            .where(
+                TokenFamily.client_pk == client_pk,
+                ~db.select(Token.id).where(Token.family_id == TokenFamily.id).exists(),
             )
         ).scalar()
         db.session.remove()

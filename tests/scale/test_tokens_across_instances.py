@@ -74,7 +74,9 @@ def test_code_from_instance_a_is_redeemed_at_instance_b(cluster, make_seller):
     assert claims["iss"] == cluster.issuer and claims["aud"] == [cluster.rp.client_id] and claims["nonce"] == nonce
     assert introspect(cluster.qsm_a.url, cluster.rp, tokens["access_token"])["active"] is True
     userinfo = requests.get(
-        cluster.qsm_a.url + "/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=HTTP_TIMEOUT
+        cluster.qsm_a.url + "/oauth/userinfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=HTTP_TIMEOUT,
     )
     assert userinfo.status_code == 200 and userinfo.json()["email"] == seller.email
 

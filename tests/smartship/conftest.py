@@ -1,7 +1,7 @@
 """SmartShip against a fake QSM served by `responses`: every answer QSM could give, on demand."""
 import json
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -33,10 +33,25 @@ class FakeQSM:
             "shop_name": "Lion City Gadgets",
             "seller_id": "QS12345678",
             "phone_number": "+65 6123 4567",
-            "address": {"street_address": "10 Anson Road", "locality": "Singapore", "postal_code": "079903", "country": "SG", "formatted": "10 Anson Road\nSingapore 079903\nSG"},
+            "address": {
+                "street_address": "10 Anson Road",
+                "locality": "Singapore",
+                "postal_code": "079903",
+                "country": "SG",
+                "formatted": "10 Anson Road\nSingapore 079903\nSG",
+            },
         }
         self.orders = [
-            {"order_no": f"QS1-{i}", "buyer_name": "Ben K.", "item_name": "Cable", "quantity": 1, "amount": "9.90", "currency": "SGD", "status": "paid", "ordered_at": f"2026-11-{10 + i:02d}T10:00:00Z"}
+            {
+                "order_no": f"QS1-{i}",
+                "buyer_name": "Ben K.",
+                "item_name": "Cable",
+                "quantity": 1,
+                "amount": "9.90",
+                "currency": "SGD",
+                "status": "paid",
+                "ordered_at": f"2026-11-{10 + i:02d}T10:00:00Z",
+            }
             for i in range(3)
         ]
         self.nonce = None
@@ -60,7 +75,11 @@ class FakeQSM:
     def _register(self):
         m = self.mock
         m.add_callback(responses.GET, f"{self.issuer}/.well-known/openid-configuration", callback=self._discovery)
-        m.add_callback(responses.GET, f"{self.issuer}/oauth/jwks", callback=lambda r: (200, {}, json.dumps(KeySet([self.key]).as_dict(private=False))))
+        m.add_callback(
+            responses.GET,
+            f"{self.issuer}/oauth/jwks",
+            callback=lambda r: (200, {}, json.dumps(KeySet([self.key]).as_dict(private=False))),
+        )
         m.add_callback(responses.POST, f"{self.issuer}/oauth/token", callback=self._token)
         m.add_callback(responses.GET, f"{self.issuer}/oauth/userinfo", callback=self._userinfo)
         m.add_callback(responses.GET, f"{self.issuer}/api/v1/orders", callback=self._orders)
@@ -100,11 +119,28 @@ class FakeQSM:
 
     def _new_tokens(self, with_id_token):
         self.issued += 1
-        body = {"access_token": f"at-{self.issued}", "token_type": "Bearer", "expires_in": 3600, "refresh_token": f"rt-{self.issued}", "scope": "openid email profile address phone offline_access qsm.orders.read qsm.inventory"}
+        body = {
+            "access_token": f"at-{self.issued}",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "refresh_token": f"rt-{self.issued}",
+            "scope": "openid email profile address phone offline_access qsm.orders.read qsm.inventory",
+        }
         self.refresh_tokens.add(body["refresh_token"])
         if with_id_token:
             now = int(time.time())
-            claims = {"iss": self.issuer, "sub": self.claims["sub"], "aud": CLIENT_ID, "iat": now, "exp": now + 600, "auth_time": now, "nonce": self.nonce, "email": self.claims["email"], "email_verified": self.claims["email_verified"], "sid": self.sid}
+            claims = {
+                "iss": self.issuer,
+                "sub": self.claims["sub"],
+                "aud": CLIENT_ID,
+                "iat": now,
+                "exp": now + 600,
+                "auth_time": now,
+                "nonce": self.nonce,
+                "email": self.claims["email"],
+                "email_verified": self.claims["email_verified"],
+                "sid": self.sid,
+            }
             claims.update(self.id_token_overrides)
             key = self.other_key if self.sign_with_other_key else self.key
             body["id_token"] = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
@@ -135,7 +171,13 @@ class FakeQSM:
             return self.api_status, {}, json.dumps({"error": "server_error"})
         if not self._bearer_ok(request):
             return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, json.dumps({"error": "invalid_token"})
-        return 200, {}, json.dumps({"orders": self.orders, "page": 1, "per_page": 100, "total": len(self.orders), "has_more": False})
+        return (
+            200,
+            {},
+            json.dumps(
+                {"orders": self.orders, "page": 1, "per_page": 100, "total": len(self.orders), "has_more": False}
+            ),
+        )
 
     def _link(self, request):
         if self.api_status:
@@ -190,11 +232,15 @@ class SignupDriver:
         params = params or self.start()
         query = {"code": "code-1", "state": params["state"], "iss": ISSUER}
         query.update(overrides)
-        return self.client.get(f"/auth/callback/{PLATFORM}", query_string={k: v for k, v in query.items() if v is not None})
+        return self.client.get(
+            f"/auth/callback/{PLATFORM}", query_string={k: v for k, v in query.items() if v is not None}
+        )
 
     def signup_page(self):
         response = self.callback()
-        assert response.status_code == 302 and response.location.endswith("/linked-signup"), response.get_data(as_text=True)
+        assert response.status_code == 302 and response.location.endswith("/linked-signup"), response.get_data(
+            as_text=True
+        )
         return self.client.get("/linked-signup")
 
     def done(self, page=None, agree=("terms", "privacy", "qsm_data"), **extra):
@@ -211,14 +257,9 @@ def signup(smartship, fake_qsm):
     return SignupDriver(smartship, fake_qsm)
 
 
-def authorize_params(location):
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
 @pytest.fixture
 def make_account(smartship_app):
     from clients.smartship.accounts import create_account, mark_primary
-    from clients.smartship.models import utcnow
 
     def make(login_id, email, password="Tr1cky-Passphrase", confirmed=True, primary=False, created_at=None):
         account = create_account(login_id, email, password, email_confirmed=confirmed)

@@ -40,7 +40,14 @@ def test_password_sessions_are_not_ended_by_qsm(smartship, make_account, fake_qs
 
     make_account("pw-user", "pw@example.com")
     page = smartship.get("/login")
-    smartship.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "identifier": "pw-user", "password": "Tr1cky-Passphrase"})
+    smartship.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "identifier": "pw-user",
+            "password": "Tr1cky-Passphrase",
+        },
+    )
     assert post_logout(smartship_app.test_client(), fake_qsm.logout_token(sub="sub-seller-1")).status_code == 200
     assert smartship.get("/orders").status_code == 200
 
@@ -63,7 +70,18 @@ def bad_tokens(fake):
 
 @pytest.mark.parametrize(
     "name",
-    ["badly-signed", "expired", "missing-events", "wrong-event", "wrong-issuer", "wrong-audience", "with-nonce", "no-sub-no-sid", "no-jti", "not-a-jwt"],
+    [
+        "badly-signed",
+        "expired",
+        "missing-events",
+        "wrong-event",
+        "wrong-issuer",
+        "wrong-audience",
+        "with-nonce",
+        "no-sub-no-sid",
+        "no-jti",
+        "not-a-jwt",
+    ],
 )
 def test_bad_logout_tokens_are_refused_and_end_nothing(signed_in, fake_qsm, smartship_app, name):
     response = post_logout(smartship_app.test_client(), bad_tokens(fake_qsm)[name])

@@ -106,7 +106,9 @@ def live(tmp_path):
     database_url = os.environ.get("SMARTSHIP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'smartship.db'}"
 
     def build(base_url):
-        app = create_app("testing", test_config={"SQLALCHEMY_DATABASE_URI": database_url, "MAIL_OUTBOX": str(tmp_path / "outbox")})
+        app = create_app(
+            "testing", test_config={"SQLALCHEMY_DATABASE_URI": database_url, "MAIL_OUTBOX": str(tmp_path / "outbox")}
+        )
         with app.app_context():
             db.drop_all()
             db.create_all()
@@ -159,7 +161,12 @@ def click_done_together(live, browser, forms, first=None):
     try:
         with ThreadPoolExecutor(max_workers=len(forms)) as pool:
             answers = list(
-                pool.map(lambda tab_form: tab_form[0].post(live.url("/linked-signup"), data=tab_form[1], allow_redirects=False, timeout=TIMEOUT), zip(tabs, forms))
+                pool.map(
+                    lambda tab_form: tab_form[0].post(
+                        live.url("/linked-signup"), data=tab_form[1], allow_redirects=False, timeout=TIMEOUT
+                    ),
+                    zip(tabs, forms, strict=True),
+                )
             )
     finally:
         live.stop()
@@ -173,7 +180,14 @@ def new_account(token):
 
 
 def existing_account(token, login_id):
-    return {"csrf_token": token, "registration_type": "existing", "existing_account": login_id, "password": PASSWORD, "action": "done", **AGREED}
+    return {
+        "csrf_token": token,
+        "registration_type": "existing",
+        "existing_account": login_id,
+        "password": PASSWORD,
+        "action": "done",
+        **AGREED,
+    }
 
 
 def database_state(live):
@@ -182,7 +196,9 @@ def database_state(live):
         return {
             "links": [(link.platform, link.sub, link.account.login_id) for link in links],
             "accounts": sorted(a.login_id for a in db.session.execute(db.select(Account)).scalars()),
-            "applications": sorted(f.account.login_id for f in db.session.execute(db.select(FulfillmentApplication)).scalars()),
+            "applications": sorted(
+                f.account.login_id for f in db.session.execute(db.select(FulfillmentApplication)).scalars()
+            ),
             "pending": db.session.execute(db.select(PendingSignup)).all(),
             "sessions": sorted({s.account_id for s in db.session.execute(db.select(LoginSession)).scalars()}),
             "linked_account_ids": [link.account_id for link in links],
@@ -213,7 +229,9 @@ def test_done_clicked_at_once_makes_one_account_and_every_click_ends_signed_in_t
     assert all(tab.get(live.url("/orders"), timeout=TIMEOUT).status_code == 200 for tab in tabs)
 
 
-@pytest.mark.parametrize("first, linked_login", [(0, "seller@example.com"), (1, "lion-city")], ids=["creating-first", "linking-first"])
+@pytest.mark.parametrize(
+    "first, linked_login", [(0, "seller@example.com"), (1, "lion-city")], ids=["creating-first", "linking-first"]
+)
 def test_two_tabs_one_creating_one_linking_settle_on_one_account_for_the_seller(live, first, linked_login):
     def existing():
         from clients.smartship.accounts import create_account
@@ -222,7 +240,9 @@ def test_two_tabs_one_creating_one_linking_settle_on_one_account_for_the_seller(
 
     live.query(existing)
     browser, token = live.signup_page()
-    tabs, answers = click_done_together(live, browser, [new_account(token), existing_account(token, "lion-city")], first=first)
+    tabs, answers = click_done_together(
+        live, browser, [new_account(token), existing_account(token, "lion-city")], first=first
+    )
 
     assert [a.status_code for a in answers] == [302, 302], [(a.status_code, a.text[:300]) for a in answers]
     assert all(a.headers["Location"].endswith("/orders") for a in answers)
@@ -247,9 +267,13 @@ def test_a_pending_sign_up_gone_while_done_runs_is_a_clear_page_and_nothing_is_m
 
     live.around_first_write_of_done(purge)
     try:
-        answer = browser.post(live.url("/linked-signup"), data=new_account(token), allow_redirects=False, timeout=TIMEOUT)
+        answer = browser.post(
+            live.url("/linked-signup"), data=new_account(token), allow_redirects=False, timeout=TIMEOUT
+        )
     finally:
         live.stop()
-    assert answer.status_code == 400 and "Your linked sign-up has expired" in answer.text and "Start over" in answer.text
+    assert (
+        answer.status_code == 400 and "Your linked sign-up has expired" in answer.text and "Start over" in answer.text
+    )
     state = database_state(live)
     assert state["links"] == [] and state["accounts"] == [] and state["applications"] == [] and state["sessions"] == []

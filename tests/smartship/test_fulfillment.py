@@ -8,7 +8,9 @@ from tests.conftest import csrf_token
 
 def apply(client, warehouse="Singapore (Tuas)"):
     page = client.get("/fulfillment")
-    return client.post("/fulfillment", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "warehouse": warehouse})
+    return client.post(
+        "/fulfillment", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "warehouse": warehouse}
+    )
 
 
 def test_apply_then_approve_and_reject_are_reported_to_qsm(signup, smartship, smartship_app, fake_qsm):

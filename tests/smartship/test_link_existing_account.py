@@ -148,7 +148,10 @@ def test_typed_login_ids_of_an_account_without_a_password_are_throttled(signup):
     passwordless_account("no-pass", "someone-else@example.com")
     page = signup.signup_page()
     for _ in range(5):  # LOGIN_LIMIT_PER_ACCOUNT: 5 per 15 minutes
-        assert link(signup, page=page, existing_account="other", typed_login="no-pass", password="guess").status_code == 400
+        assert (
+            link(signup, page=page, existing_account="other", typed_login="no-pass", password="guess").status_code
+            == 400
+        )
     blocked = link(signup, page=page, existing_account="other", typed_login="no-pass", password="guess")
     assert blocked.status_code == 429 and "try again in 15 minutes" in blocked.get_data(as_text=True)
 
@@ -158,7 +161,10 @@ def test_probing_many_accounts_without_a_password_is_throttled_by_address(signup
         passwordless_account(f"no-pass-{n}", f"someone-{n}@example.com")
     page = signup.signup_page()
     for n in range(20):  # LOGIN_LIMIT_PER_ADDRESS: 20 per 15 minutes, whichever account is typed
-        assert link(signup, page=page, existing_account="other", typed_login=f"no-pass-{n}", password="guess").status_code == 400
+        assert (
+            link(signup, page=page, existing_account="other", typed_login=f"no-pass-{n}", password="guess").status_code
+            == 400
+        )
     blocked = link(signup, page=page, existing_account="other", typed_login="no-pass-20", password="guess")
     assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
 
@@ -171,7 +177,9 @@ def test_the_own_listed_account_without_a_password_counts_as_a_failed_attempt(si
     assert link(signup, page=page, existing_account="no-pass", password="guess").status_code == 429
 
 
-def test_password_reset_goes_to_the_chosen_accounts_own_address_and_linking_resumes(signup, make_account, outbox, smartship):
+def test_password_reset_goes_to_the_chosen_accounts_own_address_and_linking_resumes(
+    signup, make_account, outbox, smartship
+):
     from tests.conftest import csrf_token
 
     make_account("lion-city", "seller@example.com")
@@ -184,9 +192,22 @@ def test_password_reset_goes_to_the_chosen_accounts_own_address_and_linking_resu
     assert message["To"] == other.email
     reset_url = outbox.last_link(other.email)
     form = smartship.get(reset_url)
-    done = smartship.post(reset_url, data={"csrf_token": csrf_token(form.get_data(as_text=True)), "password": "A-new-long-secret-9", "confirm_password": "A-new-long-secret-9"})
+    done = smartship.post(
+        reset_url,
+        data={
+            "csrf_token": csrf_token(form.get_data(as_text=True)),
+            "password": "A-new-long-secret-9",
+            "confirm_password": "A-new-long-secret-9",
+        },
+    )
     assert done.status_code == 302 and done.location.endswith("/linked-signup")
-    finished = link(signup, page=smartship.get("/linked-signup"), existing_account="other", typed_login="typed-acct", password="A-new-long-secret-9")
+    finished = link(
+        signup,
+        page=smartship.get("/linked-signup"),
+        existing_account="other",
+        typed_login="typed-acct",
+        password="A-new-long-secret-9",
+    )
     assert finished.status_code == 302 and finished.location.endswith("/orders")
     assert links()[0].account_id == other.id
 

@@ -1,13 +1,11 @@
 """SmartShip's linked sign-up, against every answer QSM can give."""
 import pytest
-import requests
 
 from clients.smartship.extensions import db
-from clients.smartship.models import Account, ImportedOrder, PendingSignup, QsmLink
-
+from clients.smartship.models import Account, ImportedOrder, PendingSignup
 from tests.conftest import csrf_token
 
-from .conftest import ISSUER, PLATFORM
+from .conftest import PLATFORM
 
 
 def accounts():
@@ -20,7 +18,16 @@ def test_start_sends_the_browser_to_qsm_with_pkce_state_and_nonce(signup):
     assert params["client_id"] == "smartship"
     assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) >= 43
     assert params["state"] and params["nonce"]
-    assert set(params["scope"].split()) == {"openid", "email", "profile", "address", "phone", "offline_access", "qsm.orders.read", "qsm.inventory"}
+    assert set(params["scope"].split()) == {
+        "openid",
+        "email",
+        "profile",
+        "address",
+        "phone",
+        "offline_access",
+        "qsm.orders.read",
+        "qsm.inventory",
+    }
     assert params["redirect_uri"] == "http://smartship.test/auth/callback/qoo10-sg"
 
 
@@ -38,7 +45,11 @@ def test_done_creates_the_account_links_it_and_runs_the_service_setup(signup, fa
     [account] = accounts()
     assert account.login_id == "seller@example.com" and account.email_confirmed_at is not None
     assert account.password_hash is None and account.marketing_opt_in
-    assert account.name == "Tan Wei Ling" and account.phone == "+65 6123 4567" and account.address["postal_code"] == "079903"
+    assert (
+        account.name == "Tan Wei Ling"
+        and account.phone == "+65 6123 4567"
+        and account.address["postal_code"] == "079903"
+    )
     [link] = account.links
     assert (link.platform, link.sub, link.seller_id) == (PLATFORM, "sub-seller-1", "QS12345678")
     # tokens are kept encrypted, never in plaintext
@@ -114,7 +125,16 @@ def test_when_the_email_is_another_accounts_login_id_the_seller_chooses_another(
         (lambda f: f.id_token_overrides.update(exp=1000), 400, "could not be validated"),
         (lambda f: setattr(f, "revoked", True), 400, "refused to share"),
     ],
-    ids=["token-error", "timeout", "bad-signature", "wrong-nonce", "wrong-issuer", "wrong-audience", "expired", "userinfo-401"],
+    ids=[
+        "token-error",
+        "timeout",
+        "bad-signature",
+        "wrong-nonce",
+        "wrong-issuer",
+        "wrong-audience",
+        "expired",
+        "userinfo-401",
+    ],
 )
 def test_every_bad_answer_from_qsm_is_a_clear_page_and_no_account(signup, fake_qsm, break_it, status, message):
     params = signup.start()

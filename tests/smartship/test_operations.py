@@ -48,7 +48,9 @@ def test_readyz_names_redis_when_it_is_down():
 def test_every_response_carries_a_request_id(smartship):
     generated = smartship.get("/healthz").headers["X-Request-ID"]
     assert len(generated) == 32
-    assert smartship.get("/healthz", headers={"X-Request-ID": "lb-1234567890"}).headers["X-Request-ID"] == "lb-1234567890"
+    assert (
+        smartship.get("/healthz", headers={"X-Request-ID": "lb-1234567890"}).headers["X-Request-ID"] == "lb-1234567890"
+    )
     # arbitrary input is never echoed
     hostile = smartship.get("/healthz", headers={"X-Request-ID": "<script>alert(1)</script>"}).headers["X-Request-ID"]
     assert "<" not in hostile and len(hostile) == 32

@@ -1,7 +1,7 @@
 """Sync now: refreshing expired access with the stored (rotating) refresh token, and a revoked grant."""
-from relying_party import token_vault
 from clients.smartship.extensions import db
 from clients.smartship.models import ImportedOrder, QsmLink
+from relying_party import token_vault
 from tests.conftest import csrf_token
 
 
@@ -16,7 +16,18 @@ def test_expired_access_token_is_refreshed_and_the_rotated_tokens_are_stored(sig
     old_refresh = token_vault.decrypt(link.refresh_token_encrypted)
     link.access_expires_at = 0
     db.session.commit()
-    fake_qsm.orders.append({"order_no": "QS1-99", "buyer_name": "New", "item_name": "Thing", "quantity": 2, "amount": "1.00", "currency": "SGD", "status": "paid", "ordered_at": "2026-11-25T00:00:00Z"})
+    fake_qsm.orders.append(
+        {
+            "order_no": "QS1-99",
+            "buyer_name": "New",
+            "item_name": "Thing",
+            "quantity": 2,
+            "amount": "1.00",
+            "currency": "SGD",
+            "status": "paid",
+            "ordered_at": "2026-11-25T00:00:00Z",
+        }
+    )
     assert sync(smartship).status_code == 302
     db.session.refresh(link)
     assert token_vault.decrypt(link.refresh_token_encrypted) != old_refresh

@@ -10,7 +10,13 @@ from tests.conftest import csrf_token
 
 def sign_up(client, **fields):
     page = client.get("/signup")
-    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "login_id": "new-shop", "email": "new@example.com", "password": "Long-enough-pass-1", "confirm_password": "Long-enough-pass-1"}
+    data = {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "login_id": "new-shop",
+        "email": "new@example.com",
+        "password": "Long-enough-pass-1",
+        "confirm_password": "Long-enough-pass-1",
+    }
     data.update(fields)
     return client.post("/signup", data=data)
 
@@ -54,7 +60,19 @@ def test_a_taken_login_id_is_refused(smartship, make_account):
 def test_cli_creates_accounts_and_marks_one_primary(smartship_app):
     runner = smartship_app.test_cli_runner()
     for login_id in ("first-acct", "second-acct"):
-        result = runner.invoke(args=["accounts", "create", "--login-id", login_id, "--email", "shared@example.com", "--password", "Long-enough-pass-1", "--confirmed"])
+        result = runner.invoke(
+            args=[
+                "accounts",
+                "create",
+                "--login-id",
+                login_id,
+                "--email",
+                "shared@example.com",
+                "--password",
+                "Long-enough-pass-1",
+                "--confirmed",
+            ]
+        )
         assert result.exit_code == 0, result.output
     result = runner.invoke(args=["accounts", "mark-primary", "second-acct"])
     assert json.loads(result.output)["primary"] is True
@@ -62,7 +80,9 @@ def test_cli_creates_accounts_and_marks_one_primary(smartship_app):
     assert primaries == ["second-acct"]
     result = runner.invoke(args=["accounts", "mark-primary", "first-acct"])
     assert db.session.execute(db.select(Account.login_id).filter_by(is_primary=True)).scalars().all() == ["first-acct"]
-    bad = runner.invoke(args=["accounts", "create", "--login-id", "third", "--email", "x@example.com", "--password", "short"])
+    bad = runner.invoke(
+        args=["accounts", "create", "--login-id", "third", "--email", "x@example.com", "--password", "short"]
+    )
     assert bad.exit_code != 0 and "at least 10" in bad.output
 
 

@@ -18,7 +18,9 @@ def login(client, identifier, password, next_url=None):
 def test_login_page_offers_both_ways(smartship):
     html = smartship.get("/login").get_data(as_text=True)
     assert "Log in with QSM" in html
-    assert '<label for="identifier">Login ID or email</label>' in html and '<label for="password">Password</label>' in html
+    assert (
+        '<label for="identifier">Login ID or email</label>' in html and '<label for="password">Password</label>' in html
+    )
 
 
 @pytest.mark.parametrize("identifier", ["lion-city", "LION-CITY", "seller@example.com", "Seller@Example.com "])
@@ -29,7 +31,10 @@ def test_login_with_login_id_or_email(smartship, make_account, identifier):
     assert "lion-city" in smartship.get("/account").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("identifier,password", [("lion-city", "wrong-password!"), ("nobody-here", PASSWORD), ("nobody@example.com", PASSWORD)])
+@pytest.mark.parametrize(
+    "identifier,password",
+    [("lion-city", "wrong-password!"), ("nobody-here", PASSWORD), ("nobody@example.com", PASSWORD)],
+)
 def test_failures_get_one_generic_message(smartship, make_account, identifier, password):
     make_account("lion-city", "seller@example.com")
     response = login(smartship, identifier, password)
@@ -75,7 +80,9 @@ def test_login_starts_a_new_session_and_logout_ends_it(smartship, make_account, 
     assert smartship.get("/orders").status_code == 302
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_next_never_leaves_the_site(smartship, make_account, target):
     make_account("lion-city", "seller@example.com")
     response = login(smartship, "lion-city", PASSWORD, next_url=target)

@@ -16,18 +16,30 @@ NEW_PASSWORD = "Another-long-secret-7"
 
 def ask_reset(client, identifier):
     page = client.get("/forgot-password")
-    return client.post("/forgot-password", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "identifier": identifier})
+    return client.post(
+        "/forgot-password", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "identifier": identifier}
+    )
 
 
 def set_new_password(client, path, password=NEW_PASSWORD, confirm=None):
     page = client.get(path)
     assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": password, "confirm_password": confirm or password})
+    return client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "password": password,
+            "confirm_password": confirm or password,
+        },
+    )
 
 
 def login(client, identifier, password):
     page = client.get("/login")
-    return client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "identifier": identifier, "password": password})
+    return client.post(
+        "/login",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "identifier": identifier, "password": password},
+    )
 
 
 def test_forgot_password_answers_the_same_whether_or_not_the_account_exists(smartship, make_account, outbox):
@@ -90,7 +102,13 @@ def test_the_link_dies_when_the_password_changes_another_way(smartship, make_acc
 
 @pytest.mark.parametrize(
     "password,message",
-    [("short-1", "at least 10"), ("lion-city", "at least 10"), ("seller@example.com", "not be your login ID"), ("password123", "too common"), ("aaaaaaaaaaaa", "too common")],
+    [
+        ("short-1", "at least 10"),
+        ("lion-city", "at least 10"),
+        ("seller@example.com", "not be your login ID"),
+        ("password123", "too common"),
+        ("aaaaaaaaaaaa", "too common"),
+    ],
 )
 def test_the_new_password_must_follow_the_policy(smartship, make_account, outbox, password, message):
     make_account("lion-city", "seller@example.com")

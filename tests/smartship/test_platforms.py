@@ -11,8 +11,20 @@ from tests.conftest import FreshGlobalsClient, query_of
 from .conftest import FakeQSM
 
 TWO_PLATFORMS = [
-    {"id": "qoo10-sg", "name": "Qoo10 Singapore", "issuer": "http://qsm.test", "client_id": "smartship", "client_secret": "s1"},
-    {"id": "qoo10-global", "name": "Qoo10 Global", "issuer": "http://global.test", "client_id": "smartship-g", "client_secret": "s2"},
+    {
+        "id": "qoo10-sg",
+        "name": "Qoo10 Singapore",
+        "issuer": "http://qsm.test",
+        "client_id": "smartship",
+        "client_secret": "s1",
+    },
+    {
+        "id": "qoo10-global",
+        "name": "Qoo10 Global",
+        "issuer": "http://global.test",
+        "client_id": "smartship-g",
+        "client_secret": "s2",
+    },
 ]
 
 
@@ -25,14 +37,21 @@ def account(login_id):
 
 def test_a_seller_links_to_at_most_one_account(smartship_app):
     first, second = account("a1"), account("a2")
-    db.session.add_all([QsmLink(account=first, platform="qoo10-sg", sub="same"), QsmLink(account=second, platform="qoo10-sg", sub="same")])
+    db.session.add_all(
+        [
+            QsmLink(account=first, platform="qoo10-sg", sub="same"),
+            QsmLink(account=second, platform="qoo10-sg", sub="same"),
+        ]
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
 
 
 def test_an_account_holds_at_most_one_link_per_platform(smartship_app):
     owner = account("a1")
-    db.session.add_all([QsmLink(account=owner, platform="qoo10-sg", sub="one"), QsmLink(account=owner, platform="qoo10-sg", sub="two")])
+    db.session.add_all(
+        [QsmLink(account=owner, platform="qoo10-sg", sub="one"), QsmLink(account=owner, platform="qoo10-sg", sub="two")]
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
 
@@ -67,7 +86,10 @@ def test_each_platform_sends_the_seller_to_its_own_issuer(two_platform_smartship
         to_sg = two_platform_smartship.get("/linked-signup/start?platform=qoo10-sg").location
         to_global = two_platform_smartship.get("/linked-signup/start?platform=qoo10-global").location
     assert to_sg.startswith("http://qsm.test/oauth/authorize?") and query_of(to_sg)["client_id"] == "smartship"
-    assert to_global.startswith("http://global.test/oauth/authorize?") and query_of(to_global)["client_id"] == "smartship-g"
+    assert (
+        to_global.startswith("http://global.test/oauth/authorize?")
+        and query_of(to_global)["client_id"] == "smartship-g"
+    )
     assert query_of(to_global)["redirect_uri"].endswith("/auth/callback/qoo10-global")
 
 
@@ -78,7 +100,10 @@ def test_an_id_token_from_another_platforms_issuer_is_refused(two_platform_smart
         params = query_of(two_platform_smartship.get("/linked-signup/start?platform=qoo10-global").location)
         global_qsm.nonce = params["nonce"]
         global_qsm.id_token_overrides["iss"] = "http://qsm.test"  # a token minted for the other platform
-        response = two_platform_smartship.get("/auth/callback/qoo10-global", query_string={"code": "c", "state": params["state"], "iss": "http://global.test"})
+        response = two_platform_smartship.get(
+            "/auth/callback/qoo10-global",
+            query_string={"code": "c", "state": params["state"], "iss": "http://global.test"},
+        )
     assert response.status_code == 400 and "could not be validated" in response.get_data(as_text=True)
     assert db.session.execute(db.select(Account)).first() is None
 
@@ -93,5 +118,8 @@ def test_the_state_of_one_platform_does_not_complete_another(two_platform_smarts
         FakeQSM(mock, "http://qsm.test")
         FakeQSM(mock, "http://global.test")
         params = query_of(two_platform_smartship.get("/linked-signup/start?platform=qoo10-sg").location)
-        response = two_platform_smartship.get("/auth/callback/qoo10-global", query_string={"code": "c", "state": params["state"], "iss": "http://global.test"})
+        response = two_platform_smartship.get(
+            "/auth/callback/qoo10-global",
+            query_string={"code": "c", "state": params["state"], "iss": "http://global.test"},
+        )
     assert response.status_code == 400 and "expired or was already used" in response.get_data(as_text=True)

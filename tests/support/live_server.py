@@ -35,7 +35,10 @@ class LiveServer:
             raise
         self._server.app = self.app
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"live-server-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"live-server-{self.port}",
+            daemon=True,
         )
         self._thread.start()
 

@@ -11,7 +11,9 @@ bp = Blueprint("site", __name__)
 
 def qsm_problem(error):
     status = 502 if isinstance(error, qsm.QSMUnavailable) else 400
-    return render_template("demo_app/problem.html", title="Logging in with QSM did not work", message=str(error)), status
+    return render_template(
+        "demo_app/problem.html", title="Logging in with QSM did not work", message=str(error)
+    ), status
 
 
 @bp.get("/")
@@ -78,7 +80,10 @@ def logout():
         qsm.revoke_access_token(ended.access_token)
     url = qsm.end_session_url(ended.id_token)
     if url is None:
-        flash("You are logged out of Parcel Pal. QSM could not be reached, so you may still be logged in there.", "warning")
+        flash(
+            "You are logged out of Parcel Pal. QSM could not be reached, so you may still be logged in there.",
+            "warning",
+        )
         return redirect(url_for("site.home"))
     # RP-initiated logout: QSM ends its session too, then sends the browser back home.
     flash("You are logged out of Parcel Pal.", "info")

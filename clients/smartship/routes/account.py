@@ -2,24 +2,23 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from relying_party import token_vault
 from websafety.redirects import safe_next
 
-from relying_party import token_vault
-
 from .. import qsm, throttle
+from ..account_tokens import RESET, peek
 from ..accounts import (
     AccountError,
+    accounts_with_confirmed_email,
     confirm_email,
     create_account,
-    resolve_identifier,
     reset_password,
+    resolve_identifier,
     send_email_confirmation,
     send_password_reset,
     set_password,
     verify_password,
-    accounts_with_confirmed_email,
 )
-from ..account_tokens import RESET, peek
 from ..extensions import limiter
 from ..forms import ActionForm, ChangePasswordForm, DirectSignupForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from ..models import normalize_login
@@ -29,7 +28,10 @@ from ..session_login import sign_in, sign_out
 bp = Blueprint("account", __name__)
 
 LOGIN_FAILED = "The login ID or password is not correct."
-RESET_SENT = "If an account matches, we sent a password reset link to its email address. The link works once, for 30 minutes."
+RESET_SENT = (
+    "If an account matches, we sent a password reset link to its email address. The link works once, for 30 minutes."
+)
+
 
 @bp.get("/")
 def home():
@@ -82,7 +84,9 @@ def logout():
     flash("You have been logged out of SmartShip.", "info")
     if ended is not None and ended.via == "qsm" and ended.id_token_encrypted:
         # Signed in through QSM: log out there too (RP-initiated logout), then come back.
-        url = qsm.end_session_url(ended.platform, token_vault.decrypt(ended.id_token_encrypted), url_for("account.login"))
+        url = qsm.end_session_url(
+            ended.platform, token_vault.decrypt(ended.id_token_encrypted), url_for("account.login")
+        )
         if url:
             return redirect(url)
     return redirect(url_for("account.login"))
@@ -105,7 +109,11 @@ def direct_signup():
             status = 400
         else:
             send_email_confirmation(account)
-            flash(f"Your account {account.login_id} is ready. We sent a link to {account.email} to confirm your email address.", "info")
+            flash(
+                f"Your account {account.login_id} is ready."
+                f" We sent a link to {account.email} to confirm your email address.",
+                "info",
+            )
             return redirect(url_for("account.login"))
     elif request.method == "POST":
         status = 400
@@ -117,7 +125,12 @@ def confirm_email_link(token):
         account = confirm_email(token)
     except AccountError as error:
         return render_template("smartship/message.html", title="Link expired", message=str(error)), 400
-    return render_template("smartship/message.html", title="Email confirmed", message=f"The email address of {account.login_id} is confirmed.")
+    return render_template(
+        "smartship/message.html",
+        title="Email confirmed",
+        message=f"The email address of {account.login_id} is confirmed.",
+    )
+
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"])
@@ -125,7 +138,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         account, reason = resolve_identifier(form.identifier.data)
-        targets = [account] if account else (accounts_with_confirmed_email(form.identifier.data) if reason == "ambiguous" else [])
+        targets = (
+            [account]
+            if account
+            else (accounts_with_confirmed_email(form.identifier.data) if reason == "ambiguous" else [])
+        )
         for target in targets:
             send_password_reset(target)
         # The same answer whether or not an account exists.
@@ -138,7 +155,9 @@ def reset_password_link(token):
     row = peek(token, RESET)
     if row is None:
         return render_template(
-            "smartship/message.html", title="Link expired", message="This password reset link has expired or was already used. Please ask for a new one."
+            "smartship/message.html",
+            title="Link expired",
+            message="This password reset link has expired or was already used. Please ask for a new one.",
         ), 400
     form = ResetPasswordForm()
     status = 200
@@ -155,13 +174,14 @@ def reset_password_link(token):
                 session.pop("resume_linking")
                 flash("Your new password is set. Enter it to finish linking your account.", "info")
                 return redirect(url_for("signup.form"))
-            flash(f"Your new password is set. Log in with your login ID {account.login_id} and the new password.", "info")
+            flash(
+                f"Your new password is set. Log in with your login ID {account.login_id} and the new password.", "info"
+            )
             return redirect(url_for("account.login"))
     elif request.method == "POST":
         status = 400
     return render_template("smartship/reset_password.html", form=form, login_id=row.account.login_id), status
 
-reset_password = reset_password  # the domain function; the view above is reset_password_link
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required

@@ -35,7 +35,9 @@ def logout(platform_id):
         return refuse(str(error))
     # A token acts once: its jti is remembered until it expires.
     db.session.execute(db.delete(SeenLogoutToken).where(SeenLogoutToken.expires_at < time.time()))
-    db.session.add(SeenLogoutToken(jti=str(claims["jti"])[:255], platform=platform_id, expires_at=claims["exp"] + LEEWAY))
+    db.session.add(
+        SeenLogoutToken(jti=str(claims["jti"])[:255], platform=platform_id, expires_at=claims["exp"] + LEEWAY)
+    )
     try:
         db.session.commit()
     except IntegrityError:

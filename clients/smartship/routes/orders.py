@@ -16,7 +16,13 @@ def index():
     orders = db.session.execute(
         db.select(ImportedOrder).filter_by(account_id=current_user.id).order_by(ImportedOrder.ordered_at.desc())
     ).scalars().all()
-    return render_template("smartship/orders.html", orders=orders, links=current_user.links, sync_form=ActionForm(), platforms=qsm.platforms())
+    return render_template(
+        "smartship/orders.html",
+        orders=orders,
+        links=current_user.links,
+        sync_form=ActionForm(),
+        platforms=qsm.platforms(),
+    )
 
 
 @bp.post("/orders/sync")

@@ -1,12 +1,11 @@
 """Linked sign-up from QSM: start, callback, and the sign-up page with its Done button."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from .. import qsm
-from ..forms import LinkedSignupForm
 from relying_party import token_vault
 
-from .. import throttle
+from .. import qsm, throttle
 from ..accounts import resolve_identifier, send_password_reset, verify_password
+from ..forms import LinkedSignupForm
 from ..linking import (
     AlreadyLinked,
     LinkedToAnotherSeller,
@@ -34,7 +33,14 @@ bp = Blueprint("signup", __name__)
 def sign_in_from_qsm(account, platform_id, claims, id_token=None):
     # QSM's session ID (sid) lets a back-channel logout from QSM end exactly this session;
     # the ID token is the hint for logging out at QSM when the seller logs out here.
-    sign_in(account, via="qsm", platform=platform_id, qsm_sub=claims.get("sub"), qsm_sid=claims.get("sid"), id_token=id_token)
+    sign_in(
+        account,
+        via="qsm",
+        platform=platform_id,
+        qsm_sub=claims.get("sub"),
+        qsm_sid=claims.get("sid"),
+        id_token=id_token,
+    )
 
 
 def qsm_problem(error, platform_id=None):

@@ -5,9 +5,9 @@ Revises: 85e5374cc42e
 Create Date: 2026-12-02 01:40:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3b1f0c9d2a71'
