@@ -5,14 +5,15 @@ QSMRefused when it refused or sent something that does not validate), so views s
 never a traceback.
 """
 import time
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from authlib.common.urls import add_params_to_uri
+from authlib.common.urls import add_params_to_uri, url_decode
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.integrations.requests_client import OAuth2Session
-from flask import current_app, url_for
+from flask import current_app, redirect, url_for
 from joserfc.errors import JoseError
 
 from relying_party import authorization_response
@@ -66,12 +67,68 @@ def home_url():
 
 
 def authorization_redirect():
-    """Send the seller to QSM: code flow with PKCE S256, state and nonce (kept by Authlib in the session)."""
-    metadata()
+    """Send the seller to QSM: code flow with PKCE S256, state and nonce, pushed first (RFC 9126).
+
+    Parcel Pal sends the whole authorization request to QSM itself, authenticated, and the
+    seller's browser carries only the ``request_uri`` QSM answers: nothing in the request can be
+    read or changed on the way, and a request QSM would refuse is refused here, not in the browser.
+    State, nonce and the PKCE verifier are kept by Authlib in the session, as for a plain request,
+    but only once the push has succeeded: a failed push leaves nothing behind.
+    """
+    server_metadata = metadata()
+    endpoint = server_metadata.get("pushed_authorization_request_endpoint")
+    authorization_endpoint = server_metadata.get("authorization_endpoint")
+    if not endpoint or not authorization_endpoint:
+        raise QSMUnavailable("QSM does not take pushed authorization requests, which Parcel Pal needs.")
+    client = _client()
     try:
-        return _client().authorize_redirect(callback_url())
+        request = client.create_authorization_url(callback_url())
     except (requests.RequestException, ValueError) as error:
         raise QSMUnavailable(UNREACHABLE) from error
+    parameters = dict(url_decode(urlsplit(request.pop("url")).query))
+    request_uri = push_authorization_request(endpoint, parameters)
+    client.save_authorize_data(redirect_uri=callback_url(), **request)
+    return redirect(
+        add_params_to_uri(
+            authorization_endpoint,
+            {"client_id": current_app.config["CLIENT_ID"], "request_uri": request_uri},
+        )
+    )
+
+
+def push_authorization_request(endpoint, parameters):
+    """POST the authorization request to QSM's PAR endpoint, authenticated as at the token
+    endpoint; the ``request_uri`` it answers."""
+    try:
+        with _api_session() as session:
+            response = session.post(
+                endpoint,
+                data=parameters,
+                auth=session.client_auth(session.token_endpoint_auth_method),
+                withhold_token=True,
+            )
+    except requests.RequestException as error:
+        raise QSMUnavailable(UNREACHABLE) from error
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code in (400, 401) and isinstance(body, dict) and isinstance(body.get("error"), str):
+        # QSM refused the request itself (RFC 9126 2.3): nothing the seller can fix by retrying.
+        current_app.logger.warning(
+            "QSM refused the pushed authorization request: %.60s %.200s",
+            body["error"],
+            body.get("error_description", ""),
+        )
+        raise QSMRefused(f"QSM refused Parcel Pal's login request ({body['error'][:60]}).")
+    if response.status_code != 201:
+        raise QSMUnavailable(
+            f"QSM could not start the login right now (it answered {response.status_code}). Please try again."
+        )
+    request_uri = body.get("request_uri") if isinstance(body, dict) else None
+    if not isinstance(request_uri, str) or not request_uri:
+        raise QSMUnavailable("QSM sent an answer Parcel Pal could not read.")
+    return request_uri
 
 
 def check_error_response(args):

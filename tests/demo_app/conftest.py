@@ -1,8 +1,9 @@
 """Parcel Pal against a fake QSM served by `responses`: every answer QSM could give, on demand."""
+import base64
 import functools
 import json
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 import pytest
 import requests
@@ -17,8 +18,10 @@ from tests.support.database import empty_tables
 
 ISSUER = "http://qsm.test"
 CLIENT_ID = "parcel-pal"
+CLIENT_SECRET = "parcel-pal-test-secret"
 BASE_URL = "http://parcelpal.test"
 LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 
 
 @functools.cache
@@ -58,18 +61,23 @@ class FakeQSM:
         self.issued = 0
         self.revoked_tokens = set()
         self.jwks_fetches = 0
+        self.pushes = []  # every push QSM received: {"form", "authorization", "timeout", "request_uri"}
+        self.token_requests = []  # the form of each token request
         # Failure switches
         self.down = False
         self.id_token_overrides = {}
         self.sign_with_impostor_key = False
         self.userinfo_sub = None
         self.orders_status = None
+        self.push_failure = None  # an exception to raise, or (status, body) to answer, at the PAR endpoint
+        self.advertise_par = True
         self._register()
 
     def _register(self):
         m = self.mock
         m.add_callback(responses.GET, f"{ISSUER}/.well-known/openid-configuration", callback=self._discovery)
         m.add_callback(responses.GET, f"{ISSUER}/oauth/jwks", callback=self._jwks)
+        m.add_callback(responses.POST, f"{ISSUER}/oauth/par", callback=self._par)
         m.add_callback(responses.POST, f"{ISSUER}/oauth/token", callback=self._token)
         m.add_callback(responses.GET, f"{ISSUER}/oauth/userinfo", callback=self._userinfo)
         m.add_callback(responses.GET, f"{ISSUER}/api/v1/orders", callback=self._orders)
@@ -81,7 +89,9 @@ class FakeQSM:
 
     def _discovery(self, request):
         self._check_up()
+        par = {"pushed_authorization_request_endpoint": f"{ISSUER}/oauth/par"} if self.advertise_par else {}
         return 200, {}, json.dumps({
+            **par,
             "issuer": ISSUER,
             "authorization_endpoint": f"{ISSUER}/oauth/authorize",
             "token_endpoint": f"{ISSUER}/oauth/token",
@@ -99,10 +109,44 @@ class FakeQSM:
         self.jwks_fetches += 1
         return 200, {}, json.dumps(KeySet([self.key]).as_dict(private=False))
 
+    @staticmethod
+    def basic_credentials(request):
+        """(client_id, secret) from client_secret_basic (RFC 6749 2.3.1), or None."""
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return None
+        user, _, password = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")
+        return unquote_plus(user), unquote_plus(password)
+
+    def _par(self, request):
+        """RFC 9126: the client authenticates, and gets a single reference to what it pushed."""
+        self._check_up()
+        push = {
+            "form": {k: v[0] for k, v in parse_qs(request.body).items()},
+            "authorization": self.basic_credentials(request),
+            "timeout": request.req_kwargs.get("timeout"),
+            "request_uri": None,
+        }
+        self.pushes.append(push)
+        if isinstance(self.push_failure, Exception):
+            raise self.push_failure
+        if self.push_failure:
+            status, body = self.push_failure
+            return status, {"Content-Type": "application/json"}, json.dumps(body)
+        if push["authorization"] != (CLIENT_ID, CLIENT_SECRET):
+            return 401, {"WWW-Authenticate": "Basic"}, json.dumps({"error": "invalid_client"})
+        push["request_uri"] = f"{REQUEST_URI_PREFIX}pushed-{len(self.pushes)}"
+        return 201, {"Cache-Control": "no-store"}, json.dumps({"request_uri": push["request_uri"], "expires_in": 60})
+
+    def pushed(self, request_uri):
+        """The authorization request QSM keeps for ``request_uri``."""
+        return next(push["form"] for push in self.pushes if push["request_uri"] == request_uri)
+
     def _token(self, request):
         self._check_up()
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
         assert form["grant_type"] == "authorization_code" and form["code_verifier"], form
+        self.token_requests.append(form)
         self.issued += 1
         now = int(time.time())
         claims = {
@@ -205,13 +249,16 @@ class LoginDriver:
     def __init__(self, client, fake):
         self.client = client
         self.fake = fake
+        self.redirect = None  # the query of the last redirect to QSM's authorization endpoint
 
     def start(self):
+        """Log in with QSM: the authorization request Parcel Pal pushed (the browser carries only its reference)."""
         home = self.client.get("/", follow_redirects=True)
         response = self.client.post("/login", data={"csrf_token": csrf_token(home.get_data(as_text=True))})
         assert response.status_code == 302, response.get_data(as_text=True)
         assert response.location.startswith(f"{ISSUER}/oauth/authorize?")
-        params = query_of(response.location)
+        self.redirect = query_of(response.location)
+        params = self.fake.pushed(self.redirect["request_uri"])
         self.fake.nonce = params["nonce"]
         return params
 
