@@ -207,7 +207,8 @@ def smartship_registration(stack, platform):
 
 def parcel_pal_registration(stack, platform):
     """Parcel Pal, the demo third-party app, at the Singapore QSM only: an ordinary developer's
-    app, never trusted, so sellers see QSM's consent page."""
+    app, never trusted, so sellers see QSM's consent page. It pushes its authorization requests
+    (RFC 9126) and is registered as requiring that, so QSM refuses a plain one in its name."""
     if platform.site != "qsm":
         return None
     app_url = stack.url("demo-app")
@@ -220,6 +221,7 @@ def parcel_pal_registration(stack, platform):
         "home_page": app_url + "/",
         "backchannel_logout_uri": f"{app_url}/backchannel-logout",
         "trusted": False,
+        "require_pushed_authorization_requests": True,
     }
     return PARCEL_PAL_CLIENT_ID, stack.state["parcel_pal.client_secret"], settings
 
@@ -247,6 +249,23 @@ def qsm_environment(platform):
     return environment
 
 
+def follow_par_settings(clients):
+    """seed_demo brings an existing client up to date with its addresses and scopes but not with
+    require_pushed_authorization_requests: do that too, so a demo instance made before Parcel Pal
+    required PAR requires it now."""
+    from idp.extensions import db
+    from idp.models import OAuthClient
+
+    for client_id, _, settings in clients:
+        required = bool(settings.get("require_pushed_authorization_requests"))
+        db.session.execute(
+            db.update(OAuthClient)
+            .where(OAuthClient.client_id == client_id)
+            .values(require_pushed_authorization_requests=required)
+        )
+    db.session.commit()
+
+
 def prepare_qsm(platform):
     def prepare(stack):
         from idp import create_app
@@ -257,6 +276,7 @@ def prepare_qsm(platform):
             migrate_demo_database(stack, app)
             clients = [c for c in (registration(stack, platform) for registration in CLIENTS_AT_QSM) if c is not None]
             sellers = seed_demo(clients=clients, extra_sellers=[HARBOUR_BOOKS_SELLER])
+            follow_par_settings(clients)
             emails = list(dict.fromkeys(seller.email for seller in sellers))
             issuer = app.config["ISSUER"]
         notes = [

@@ -189,8 +189,44 @@ def test_parcel_pal_sends_a_seller_to_the_singapore_qsm_as_an_ordinary_app(runni
         f"{app_url}/login", data={"csrf_token": csrf_token(home.text)}, allow_redirects=False, timeout=HTTP_TIMEOUT
     )
     assert response.status_code == 302 and response.headers["Location"].startswith(f"{qsm_url}/oauth/authorize?")
+    # The request was pushed (RFC 9126): the browser carries only its reference.
     params = query_of(response.headers["Location"])
-    assert params["client_id"] == devstack.PARCEL_PAL_CLIENT_ID and params["redirect_uri"] == f"{app_url}/callback"
+    assert set(params) == {"client_id", "request_uri"}
+    assert params["client_id"] == devstack.PARCEL_PAL_CLIENT_ID
+    # QSM knows what was pushed: after the login and the consent page, the code goes to Parcel Pal's callback.
+    log_in(browser, qsm_url, DEMO_SELLERS[0]["email"])
+    consent = browser.get(response.headers["Location"], timeout=HTTP_TIMEOUT)
+    assert consent.status_code == 200 and "Parcel Pal wants to access your QSM account" in consent.text, consent.text
+    answer = browser.post(
+        consent.url,
+        data={"csrf_token": csrf_token(consent.text), "decision": "allow"},
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(f"{app_url}/callback?")
+    assert "code" in query_of(answer.headers["Location"])
+
+
+@pytest.mark.live
+def test_parcel_pal_is_registered_as_requiring_pushed_requests(running_stack, browser):
+    qsm_url, app_url = running_stack.url("qsm"), running_stack.url("demo-app")
+    plain = browser.get(
+        f"{qsm_url}/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": devstack.PARCEL_PAL_CLIENT_ID,
+            "redirect_uri": f"{app_url}/callback",
+            "scope": "openid",
+            "state": "s" * 20,
+            "nonce": "n" * 20,
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        },
+        allow_redirects=False,
+        timeout=HTTP_TIMEOUT,
+    )
+    assert plain.status_code == 302 and plain.headers["Location"].startswith(f"{app_url}/callback?")
+    assert query_of(plain.headers["Location"])["error"] == "invalid_request"
 
 
 @pytest.mark.live
@@ -284,6 +320,8 @@ def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(st
     assert first.stop(signal.SIGTERM) == 0, first.output
     assert not any(port_is_open(port) for port in first.ports.values()), first.output
     state = json.loads((first.instance / devstack.STATE_FILE).read_text())
+    with sqlite3.connect(first.instance / "qsm.db") as connection:  # as a demo made before Parcel Pal required PAR
+        connection.execute("update oauth_clients set require_pushed_authorization_requests = 0")
 
     second = start_stack(ports=first.ports)
     assert json.loads((second.instance / devstack.STATE_FILE).read_text()) == state
@@ -297,12 +335,15 @@ def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(st
             assert connection.execute("select version_num from alembic_version").fetchall() == [(head,)]
     with sqlite3.connect(second.instance / "qsm.db") as connection:
         emails = [row[0] for row in connection.execute("select email from sellers")]
-        clients = connection.execute("select client_id, trusted from oauth_clients order by client_id").fetchall()
+        clients = connection.execute(
+            "select client_id, trusted, require_pushed_authorization_requests from oauth_clients order by client_id"
+        ).fetchall()
     assert sorted(emails) == sorted(
         {seller["email"] for seller in DEMO_SELLERS} | {devstack.HARBOUR_BOOKS_SELLER["email"]}
     )
-    # Each registered once, however many runs: SmartShip trusted, Parcel Pal an ordinary app.
-    assert clients == [(devstack.PARCEL_PAL_CLIENT_ID, 0), (devstack.SMARTSHIP_CLIENT_ID, 1)]
+    # Each registered once, however many runs: SmartShip trusted, Parcel Pal an ordinary app that
+    # must push its authorization requests (set again on an instance made before it had to).
+    assert clients == [(devstack.PARCEL_PAL_CLIENT_ID, 0, 1), (devstack.SMARTSHIP_CLIENT_ID, 1, 0)]
 
 
 def test_flask_command_runs_a_sites_cli_on_the_demo_database_and_settings(tmp_path):
