@@ -1,4 +1,5 @@
-"""A live Parcel Pal (the demo third-party app) registered at a live QSM as any developer's app is."""
+"""A live Parcel Pal (the demo third-party app) registered at a live QSM as any developer's app is,
+required to push its authorization requests (RFC 9126) as in the demo."""
 import os
 
 import pytest
@@ -23,6 +24,7 @@ def demo(qsm, live_servers, tmp_path_factory):
             backchannel_logout_uri=f"{base_url}/backchannel-logout",
             scope=SCOPE,
             name="Parcel Pal",
+            require_pushed_authorization_requests=True,  # as in the demo: it pushes every request (RFC 9126)
         )
         app = create_demo_app(
             "testing",

@@ -1,8 +1,10 @@
-"""A developer registers an app on QSM's developer page; a seller uses it through the consent
-page, then takes the access back on Connected apps. All in headless Chromium, against live servers."""
+"""A developer registers an app on QSM's developer page (requiring pushed authorization requests,
+which Parcel Pal makes); a seller uses it through the consent page, then takes the access back on
+Connected apps. All in headless Chromium, against live servers."""
 import os
 import random
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -84,6 +86,7 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     dev_page.get_by_label("Post-logout redirect URIs (one per line)").fill(parcel_pal.url("/"))
     dev_page.get_by_label("Back-channel logout URI").fill(parcel_pal.url("/backchannel-logout"))
     dev_page.get_by_label(re.compile(r"^qsm\.orders\.read:")).check()
+    dev_page.get_by_label("Require pushed authorization requests (PAR, RFC 9126)").check()
     dev_page.get_by_role("button", name="Register app").click()
     expect(dev_page.get_by_text("Copy the client secret now.")).to_be_visible()
     client_id = dev_page.get_by_test_id("client-id").inner_text()
@@ -96,6 +99,7 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     expect(dev_page.get_by_role("heading", level=1)).to_have_text("Parcel Pal: new client secret")
     client_secret = dev_page.get_by_test_id("client-secret").inner_text()
     dev_page.get_by_role("link", name="App details").click()
+    expect(dev_page.locator("dt:text-is('Pushed authorization requests') + dd")).to_have_text("Required")
     dev_page.go_back()
     expect(dev_page.get_by_text("The client secret of Parcel Pal was shown once")).to_be_visible()
     expect(dev_page.get_by_test_id("client-secret")).to_have_count(0)
@@ -108,6 +112,13 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(10_000)
+    authorization_requests = []
+    page.on(
+        "request",
+        lambda request: (
+            authorization_requests.append(request.url) if urlsplit(request.url).path == "/oauth/authorize" else None
+        ),
+    )
     page.goto(parcel_pal.url("/"))
     page.get_by_role("button", name="Log in with QSM").click()
     page.get_by_label("Email").fill(seller.email)
@@ -125,6 +136,11 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     page.wait_for_url(parcel_pal.url("/orders"))
     expect(page.get_by_role("heading", name="Hello, Nur Aisyah")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text(f"{seller.seller_id}-1002")
+    # Every authorization request the browser carried (the first, the consent answers, Try again)
+    # named a pushed request and nothing else.
+    assert authorization_requests
+    for url in authorization_requests:
+        assert set(parse_qs(urlsplit(url).query)) == {"client_id", "request_uri"}, url
 
     # Connected apps at QSM: revoke, and Parcel Pal loses access at once
     page.goto(qsm.url("/account/connected-apps"))

@@ -1,15 +1,17 @@
 """Parcel Pal, an ordinary third-party client, against a live QSM: each on its own port on 127.0.0.1.
 
 The demo app is registered at QSM as any developer's app would be (not trusted: the seller sees
-the consent page), and reaches QSM only over HTTP. The seller is a plain ``requests`` user agent.
+the consent page), required to push its authorization requests (RFC 9126), and reaches QSM only
+over HTTP. The seller is a plain ``requests`` user agent.
 """
 import random
 import re
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 
 from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
+from tests.e2e.demo_app_live import SCOPE
 
 pytestmark = pytest.mark.live
 
@@ -121,3 +123,65 @@ def test_logging_out_at_qsm_ends_the_demo_session_by_back_channel(qsm, demo, sel
 
     assert demo_session_rows(demo)[-1].ended_at is not None
     assert agent.http.get(demo.url("/orders"), allow_redirects=False, timeout=HTTP_TIMEOUT).headers["Location"] == "/"
+
+
+def query_of(url):
+    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+def test_the_authorization_request_is_pushed_and_single_use(qsm, demo, seller, seller_agent):
+    agent = seller_agent(seller)
+    location = start_login(agent, demo)
+    assert location.startswith(qsm.url("/oauth/authorize?"))
+    params = query_of(location)
+    assert set(params) == {"client_id", "request_uri"} and params["client_id"] == demo.app.registration.client_id
+    assert params["request_uri"].startswith("urn:ietf:params:oauth:request_uri:")
+
+    callback = agent.authorize(location)
+    assert callback.startswith(demo.url("/callback?")) and "code" in query_of(callback)
+    assert agent.http.get(callback, timeout=HTTP_TIMEOUT).url == demo.url("/orders")
+    # The same reference again (a reload of an old tab, or a copied link) is refused at QSM.
+    again = agent.http.get(location, allow_redirects=False, timeout=HTTP_TIMEOUT)
+    assert again.status_code == 400 and "already used" in again.text
+
+
+def test_a_plain_authorization_request_in_parcel_pals_name_is_refused(qsm, demo, seller, seller_agent):
+    agent = seller_agent(seller)
+    plain = qsm.url("/oauth/authorize?") + urlencode(
+        {
+            "response_type": "code",
+            "client_id": demo.app.registration.client_id,
+            "redirect_uri": demo.url("/callback"),
+            "scope": SCOPE,
+            "state": "s" * 20,
+            "nonce": "n" * 20,
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+    )
+    callback = agent.authorize(plain)
+    assert callback.startswith(demo.url("/callback?"))
+    assert query_of(callback)["error"] == "invalid_request" and "code" not in query_of(callback)
+    assert agent.pages == []  # refused before any login or consent page
+
+
+@pytest.mark.parametrize(
+    "setting, value, message",
+    [
+        ("CLIENT_SECRET", "not-the-secret", "QSM refused Parcel Pal&#39;s login request (invalid_client)."),
+        ("BASE_URL", "http://127.0.0.1:9", "QSM refused Parcel Pal&#39;s login request (invalid_request)."),
+    ],
+    ids=["wrong-secret", "unregistered-redirect-uri"],
+)
+def test_a_push_qsm_refuses_is_a_clear_page_at_parcel_pal(demo, seller, seller_agent, setting, value, message):
+    agent = seller_agent(seller)
+    kept = demo.app.config[setting]
+    demo.app.config[setting] = value
+    try:
+        home = agent.http.get(demo.url("/"), timeout=HTTP_TIMEOUT)
+        page = submit(agent.http, home, form_with_button(home, "Log in with QSM"))
+    finally:
+        demo.app.config[setting] = kept
+    assert page.status_code == 400, page.text[:300]
+    assert "Logging in with QSM did not work" in page.text and message in page.text
+    assert "Try again" in page.text
