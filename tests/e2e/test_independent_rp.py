@@ -5,7 +5,7 @@ does every protocol step with its own calls:
 
 * discovery and JWKS: ``Client.provider_config(issuer)`` (checks that the issuer in the document
   is the one asked for, and loads the keys from ``jwks_uri`` into its key jar);
-* the authorization URL with PKCE: ``add_code_challenge()`` and ``construct_AuthorizationRequest``;
+* the authorization request with PKCE: ``add_code_challenge()`` and ``construct_AuthorizationRequest``;
 * the callback: ``parse_response(AuthorizationResponse, ...)``, which compares RFC 9207's ``iss``
   with the discovered issuer when present (state is matched by the test);
 * the code exchange: ``do_access_token_request`` (client_secret_basic), which verifies the ID
@@ -16,6 +16,14 @@ does every protocol step with its own calls:
   pyoidc's OAuth 2.0 extension client (``oic.extension.client.Client``), which is where pyoidc
   keeps RFC 7009 and RFC 7662; the OpenID client class has neither. The extension client is
   given the same discovery document and registration.
+
+The RP is registered as requiring pushed authorization requests (RFC 9126), as Parcel Pal is.
+pyoidc has no PAR support (its successors, oidcrp and idpy-oidc, have a PAR add-on; neither is
+installed here), so the test pushes: it POSTs the request pyoidc built (``to_urlencoded()``) to
+the ``pushed_authorization_request_endpoint`` pyoidc discovered, with the Authorization header of
+pyoidc's own ``client_secret_basic`` method, and sends the seller to the authorization endpoint
+with only client_id and the request_uri. The test also shows QSM refusing the same request sent
+plainly through the browser.
 
 Gaps in pyoidc, said here and covered by the test itself: pyoidc does not keep the PKCE
 verifier it makes ("TODO store code_verifier" in its source), so the test passes it to the token
@@ -28,9 +36,10 @@ Only the seller's part (the login form and the consent page) is driven by a plai
 ``requests.Session``: that is a person at a browser, not the RP.
 """
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from joserfc.jwk import RSAKey
 from jwkest import BadSignature
 from jwkest.jws import left_hash
@@ -38,11 +47,14 @@ from oic import rndstr
 from oic.exception import ParameterError
 from oic.extension.client import Client as OAuth2ExtensionClient
 from oic.extension.message import TokenIntrospectionResponse
+from oic.oauth2.message import ErrorResponse, Message
 from oic.oic import Client as OpenIDClient
 from oic.oic.message import AccessTokenResponse, AuthorizationResponse, OpenIDSchema, RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 from oic.utils.keyio import KeyBundle
 from oic.utils.settings import OauthClientSettings, OicClientSettings
+
+from tests.e2e.conftest import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.live
 
@@ -57,7 +69,9 @@ def seller(qsm):
 @pytest.fixture(scope="module")
 def registration(qsm):
     """Registered in QSM beforehand (QSM has no dynamic registration): what the RP is configured with."""
-    client = qsm.make_client(name="pyoidc RP", token_endpoint_auth_method="client_secret_basic")
+    client = qsm.make_client(
+        name="pyoidc RP", token_endpoint_auth_method="client_secret_basic", require_pushed_authorization_requests=True
+    )
     return RegistrationResponse(
         client_id=client.client_id,
         client_secret=client.client_secret,
@@ -85,8 +99,8 @@ def rp_extension(qsm, rp, registration):
     return client
 
 
-def sign_in(rp, agent, scope=SCOPE):
-    """The RP builds the authorization request; the seller logs in and allows it; the RP parses the callback."""
+def authorization_request(rp, scope=SCOPE):
+    """The RP builds the authorization request: (request, state, nonce, code_verifier)."""
     state, nonce = rndstr(16), rndstr(16)
     pkce_args, code_verifier = rp.add_code_challenge()
     request = rp.construct_AuthorizationRequest(
@@ -100,7 +114,34 @@ def sign_in(rp, agent, scope=SCOPE):
             **pkce_args,
         }
     )
-    url = request.request(rp.authorization_endpoint)
+    return request, state, nonce, code_verifier
+
+
+def push(rp, request):
+    """RFC 9126, where pyoidc has no call for it: the request pyoidc built goes to the endpoint it
+    discovered, authenticated by its client_secret_basic; the browser gets client_id and the request_uri."""
+    endpoint = rp.provider_info["pushed_authorization_request_endpoint"]
+    http_args = CLIENT_AUTHN_METHOD["client_secret_basic"](rp).construct(request)
+    response = requests.post(
+        endpoint,
+        data=request.to_urlencoded(),
+        headers={**http_args["headers"], "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    pushed = response.json()
+    assert pushed["request_uri"].startswith("urn:ietf:params:oauth:request_uri:")
+    assert 0 < pushed["expires_in"] <= 60
+    return Message(client_id=rp.client_id, request_uri=pushed["request_uri"]).request(rp.authorization_endpoint)
+
+
+def sign_in(rp, agent, scope=SCOPE):
+    """The RP builds and pushes the authorization request; the seller logs in and allows it; the RP
+    parses the callback."""
+    request, state, nonce, code_verifier = authorization_request(rp, scope)
+    url = push(rp, request)
+    assert set(parse_qs(urlsplit(url).query)) == {"client_id", "request_uri"}
     callback = agent.authorize(url)
     assert callback.split("?")[0] == rp.redirect_uris[0]
     response = rp.parse_response(AuthorizationResponse, info=urlsplit(callback).query, sformat="urlencoded")
@@ -168,6 +209,20 @@ def test_pyoidc_discovers_signs_in_refreshes_revokes_and_introspects(qsm, rp, rp
     ) == 200
     assert introspect(refreshed["refresh_token"], "refresh_token")["active"] is False
     assert introspect(refreshed["access_token"], "access_token")["active"] is False
+
+
+def test_qsm_refuses_the_same_request_sent_plainly(rp, seller, seller_agent):
+    """The RP is registered as requiring PAR: its request through the browser is sent back refused,
+    before any login, and pyoidc reads the refusal."""
+    request, state, _, _ = authorization_request(rp)
+    agent = seller_agent(seller)
+    callback = agent.authorize(request.request(rp.authorization_endpoint))
+    assert callback.split("?")[0] == rp.redirect_uris[0]
+    assert agent.pages == []
+    response = rp.parse_response(AuthorizationResponse, info=urlsplit(callback).query, sformat="urlencoded")
+    assert isinstance(response, ErrorResponse), response
+    assert response["error"] == "invalid_request" and response["state"] == state
+    assert "code" not in response
 
 
 def swap_nonce(rp, state):
