@@ -205,6 +205,8 @@ def test_parcel_pal_sends_a_seller_to_the_singapore_qsm_as_an_ordinary_app(runni
     )
     assert answer.status_code == 302 and answer.headers["Location"].startswith(f"{app_url}/callback?")
     assert "code" in query_of(answer.headers["Location"])
+    orders = browser.get(answer.headers["Location"], timeout=HTTP_TIMEOUT)
+    assert orders.url == f"{app_url}/orders" and DEMO_SELLERS[0]["shop_name"] in orders.text, orders.text
 
 
 @pytest.mark.live
