@@ -60,6 +60,11 @@ class QSMConfig:
     TRUSTED_PROXY_HOPS = env("QSM_TRUSTED_PROXY_HOPS", 0, int)
     ISSUER = env("QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
     PLATFORM_NAME = env("QSM_PLATFORM_NAME", "Qoo10")
+    # Passkeys (WebAuthn): the relying party ID and the origins a passkey ceremony may come from.
+    # Empty: the issuer's host and origin; browsers refuse WebAuthn on an IP address, so an issuer
+    # on 127.0.0.1 means "localhost" (the demo's passkeys work at http://localhost:5000).
+    WEBAUTHN_RP_ID = env("QSM_WEBAUTHN_RP_ID", "")
+    WEBAUTHN_ORIGINS = env("QSM_WEBAUTHN_ORIGINS", "")
     SMARTSHIP_SIGNUP_URL = env("QSM_SMARTSHIP_SIGNUP_URL", "http://127.0.0.1:5001/linked-signup/start")
     SMARTSHIP_LOGIN_URL = env("QSM_SMARTSHIP_LOGIN_URL", "http://127.0.0.1:5001/login/qsm")
 

@@ -249,23 +249,6 @@ def qsm_environment(platform):
     return environment
 
 
-def follow_par_settings(clients):
-    """seed_demo brings an existing client up to date with its addresses and scopes but not with
-    require_pushed_authorization_requests: do that too, so a demo instance made before Parcel Pal
-    required PAR requires it now."""
-    from idp.extensions import db
-    from idp.models import OAuthClient
-
-    for client_id, _, settings in clients:
-        required = bool(settings.get("require_pushed_authorization_requests"))
-        db.session.execute(
-            db.update(OAuthClient)
-            .where(OAuthClient.client_id == client_id)
-            .values(require_pushed_authorization_requests=required)
-        )
-    db.session.commit()
-
-
 def prepare_qsm(platform):
     def prepare(stack):
         from idp import create_app
@@ -276,7 +259,6 @@ def prepare_qsm(platform):
             migrate_demo_database(stack, app)
             clients = [c for c in (registration(stack, platform) for registration in CLIENTS_AT_QSM) if c is not None]
             sellers = seed_demo(clients=clients, extra_sellers=[HARBOUR_BOOKS_SELLER])
-            follow_par_settings(clients)
             emails = list(dict.fromkeys(seller.email for seller in sellers))
             issuer = app.config["ISSUER"]
         notes = [

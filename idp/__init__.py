@@ -70,6 +70,7 @@ def create_app(config=None, test_config=None):
     from .developer.routes import bp as developer_bp
     from .oauth import init_oauth
     from .oauth.routes import bp as oauth_bp
+    from .passkeys.routes import bp as passkeys_bp
     from .portal.routes import bp as portal_bp
 
     app.register_blueprint(auth_bp)
@@ -78,6 +79,7 @@ def create_app(config=None, test_config=None):
     app.register_blueprint(api_bp)
     app.register_blueprint(developer_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(passkeys_bp)
     init_oauth(app)
 
     from .cli import register_cli

@@ -77,6 +77,7 @@ def upsert_client(client_id, secret, **settings):
         client.home_page = settings.get("home_page", client.home_page)
         client.scope = settings.get("scope", client.scope)
         client.trusted = settings.get("trusted", client.trusted)
+        client.require_pushed_authorization_requests = bool(settings.get("require_pushed_authorization_requests"))
         if "grant_types" in settings:
             client.grant_types = " ".join(settings["grant_types"])
     if secret:

@@ -9,7 +9,7 @@ from .auth.session import session_is_live
 from .extensions import db, login_manager
 from .models import Seller
 
-JSON_PREFIXES = ("/oauth/", "/api/", "/.well-known/")
+JSON_PREFIXES = ("/oauth/", "/api/", "/.well-known/", "/login/passkey", "/account/passkeys/register")
 # OAuth endpoints that a person's browser opens: their errors are pages.
 PAGE_PATHS = ("/oauth/authorize", "/oauth/logout")
 

@@ -35,9 +35,10 @@ INSERT_SESSION_AND_EVENT = Statement(
 )
 
 
-def start_session(seller, event="login_succeeded"):
+def start_session(seller, event="login_succeeded", amr=("pwd",)):
     """A new login session for ``seller`` (a Seller or a sellers.ProvenSeller), committed with
-    the audit ``event`` that started it: never one without the other. A login replaces whatever
+    the audit ``event`` that started it: never one without the other. ``amr``: how the seller
+    proved who they are (RFC 8176 values), for the ID tokens of this session. A login replaces whatever
     session this browser had, and nothing from it survives (fixation)."""
     previous = session.get("sid")
     session.clear()
@@ -63,6 +64,7 @@ def start_session(seller, event="login_succeeded"):
     login_user(seller)
     session["sid"] = sid
     session["auth_time"] = started
+    session["amr"] = list(amr)
     session.permanent = True
 
 

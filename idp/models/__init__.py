@@ -2,6 +2,7 @@ from .audit import AuditEvent
 from .keys import SigningKey
 from .login_session import LoginSession, SessionClient
 from .oauth import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
+from .passkey import Passkey
 from .pending_secret import PendingClientSecret
 from .pushed_request import PushedAuthorizationRequest
 from .seller import Order, Seller, SmartInventoryLink
@@ -13,6 +14,7 @@ __all__ = [
     "LoginSession",
     "OAuthClient",
     "Order",
+    "Passkey",
     "PendingClientSecret",
     "PushedAuthorizationRequest",
     "Seller",

@@ -153,6 +153,8 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
     auth_time = db.Column(db.Integer, nullable=False)
     # The QSM login session the code was issued in: the ID token's sid, for back-channel logout.
     sid = db.Column(db.String(64))
+    # How that session's login was made (the ID token's amr): "pwd", "hwk" or "swk".
+    amr = db.Column(db.String(40))
     code_challenge = db.Column(db.String(128), nullable=False)
     code_challenge_method = db.Column(db.String(10), nullable=False, default="S256")
     expires_at = db.Column(db.Integer, nullable=False, index=True)
@@ -179,7 +181,7 @@ class AuthorizationCode(AuthorizationCodeMixin, db.Model):
         return None
 
     def get_amr(self):
-        return ["pwd"]
+        return self.amr.split() if self.amr else ["pwd"]
 
 
 class TokenFamily(db.Model):

@@ -66,6 +66,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             nonce=data.get("nonce"),
             auth_time=session.get("auth_time") or now(),
             sid=session.get("sid"),
+            amr=" ".join(session.get("amr") or ["pwd"]),
             code_challenge=data["code_challenge"],
             code_challenge_method=data.get("code_challenge_method", "S256"),
             expires_at=now() + min(current_app.config["AUTHORIZATION_CODE_TTL"], MAX_AUTHORIZATION_CODE_TTL),

@@ -77,3 +77,12 @@ def test_seeding_again_follows_the_demo_sites_new_addresses(app):
     assert client.redirect_uris == ["http://127.0.0.1:6001/auth/callback/qoo10-sg"]
     assert client.backchannel_logout_uri == "http://127.0.0.1:6001/backchannel-logout/qoo10-sg"
     assert client.home_page == "http://127.0.0.1:6001/" and client.check_client_secret("s3cret-two")
+
+
+def test_seeding_again_follows_a_clients_pushed_request_setting(app):
+    """A demo instance made before a client required PAR requires it once seeded again."""
+    client_id, secret, settings = SMARTSHIP
+    seed_demo(clients=[SMARTSHIP])
+    assert db.session.execute(db.select(OAuthClient.require_pushed_authorization_requests)).scalar_one() is False
+    seed_demo(clients=[(client_id, secret, {**settings, "require_pushed_authorization_requests": True})])
+    assert db.session.execute(db.select(OAuthClient.require_pushed_authorization_requests)).scalar_one() is True

@@ -73,7 +73,7 @@ def test_public_pages(client, path):
 def test_login_page_has_fields_and_a_button(client):
     parser = audit(client.get("/login").get_data(as_text=True))
     assert {f[0] for f in parser.fields} == {"email", "password"}
-    assert [text.strip() for _, text in parser.buttons] == ["Log in"]
+    assert [text.strip() for _, text in parser.buttons] == ["Log in", "Log in with a passkey"]
 
 
 @pytest.mark.parametrize("linked", [False, True])
@@ -83,6 +83,7 @@ def test_login_page_has_fields_and_a_button(client):
         ("/", {"Log out"}),
         ("/account/password", {"Log out", "Change password"}),
         ("/listing/option-management/qx-smart-inventory", {"Log out", "Join Smartship"}),
+        ("/account/passkeys", {"Log out", "Continue"}),
     ],
 )
 def test_seller_pages(client, seller, auth, make_client, path, buttons, linked):

@@ -1,0 +1,16 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.sellers import PASSWORD_MAX_LENGTH
+from .ceremonies import NAME_LENGTH
+
+
+class AddPasskeyForm(FlaskForm):
+    name = StringField("Passkey name", validators=[DataRequired(), Length(max=NAME_LENGTH)])
+    password = PasswordField("Your QSM password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    submit = SubmitField("Continue")
+
+
+class RemovePasskeyForm(FlaskForm):
+    submit = SubmitField("Remove")
