@@ -16,7 +16,7 @@ import time
 
 from flask import current_app, jsonify
 from sqlalchemy import text
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 
 DEFAULT_TIMEOUT = 2.0
 OK, DOWN, TIMEOUT = "ok", "down", "timeout"
@@ -56,12 +56,21 @@ def _timeout_errors():
 
 
 def check_database(engine):
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return OK
-    except Exception as error:  # any failure to reach it means: not ready
-        return TIMEOUT if timed_out(error) else DOWN
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return OK
+        except DBAPIError as error:
+            # A pooled connection the database dropped earlier (a restart, a cut network) fails
+            # its first statement; SQLAlchemy then replaces the pool's connections. That says
+            # nothing of the database now: ask once more, on a fresh connection.
+            if attempt == 1 and error.connection_invalidated and not timed_out(error):
+                continue
+            return TIMEOUT if timed_out(error) else DOWN
+        except Exception as error:  # any failure to reach it means: not ready
+            return TIMEOUT if timed_out(error) else DOWN
+    return DOWN  # pragma: no cover - the loop always returns
 
 
 def check_redis(client):

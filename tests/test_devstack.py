@@ -459,3 +459,53 @@ def test_site_address_comes_from_its_environment_variables(monkeypatch, site, va
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     assert devstack.SITES[site].address() == expected
+
+
+@pytest.fixture
+def chromium_page():
+    from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("QSM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing, and QSM_REQUIRE_BROWSER=1 requires it")
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = chromium.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        chromium.close()
+
+
+@pytest.mark.live
+@pytest.mark.browser
+def test_a_demo_seller_adds_a_passkey_at_localhost_and_logs_in_with_it(running_stack, chromium_page):
+    """The README's demo walk-through for passkeys: QSM at http://localhost:5000's port."""
+    from playwright.sync_api import expect
+
+    page = chromium_page
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True}
+    authenticator.update(isUserVerified=True, automaticPresenceSimulation=True)
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
+    qsm = running_stack.url("qsm").replace("://127.0.0.1:", "://localhost:")
+    seller = DEMO_SELLERS[0]
+    page.goto(f"{qsm}/login")
+    page.get_by_label("Email").fill(seller["email"])
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.get_by_role("link", name="Passkeys").click()
+    page.get_by_label("Passkey name").fill("Demo laptop")
+    page.get_by_label("Your QSM password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Create passkey").click()
+    expect(page.get_by_role("cell", name="Demo laptop", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    # The login page offers the passkey as it loads (conditional UI); the virtual authenticator
+    # answers as a seller picking it.
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.goto(f"{qsm}/account/activity")
+    expect(page.get_by_text("Logged in with a passkey")).to_be_visible()

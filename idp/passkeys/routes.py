@@ -2,6 +2,7 @@
 themselves are in ceremonies.py; the browser side is static/passkeys.js."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from websafety.redirects import safe_next
 
@@ -77,6 +78,9 @@ def register():
     except PasskeyError as error:
         db.session.rollback()
         return jsonify(error=str(error)), 400
+    except IntegrityError:  # the same credential registered by a request a moment earlier
+        db.session.rollback()
+        return jsonify(error="This passkey is already registered."), 400
     audit.add("passkey_added", seller=seller, detail=passkey.name)
     db.session.commit()  # the passkey and its audit event, together
     flash(f"Passkey \u201c{passkey.name}\u201d added. You can now log in with it.", "info")

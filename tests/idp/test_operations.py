@@ -232,3 +232,37 @@ def test_a_failed_idle_ping_replaces_the_connection(app, monkeypatch):
     with db.engine.connect():
         pass
     assert invalidated
+
+
+def test_readyz_is_not_fooled_by_a_pooled_connection_the_database_dropped(monkeypatch):
+    """A stale pooled connection fails its first statement (and SQLAlchemy replaces the pool);
+    readiness asks once more on a fresh connection instead of calling the database down."""
+    from sqlalchemy import create_engine, exc
+
+    from siteops import health
+
+    engine = create_engine("sqlite://")
+    real_connect = engine.connect
+    attempts = []
+
+    def connect():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise exc.OperationalError(
+                "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+            )
+        return real_connect()
+
+    monkeypatch.setattr(engine, "connect", connect)
+    assert health.check_database(engine) == health.OK and len(attempts) == 2
+
+    attempts.clear()
+    refused = exc.OperationalError("SELECT 1", {}, Exception("connection refused"))  # not a stale connection
+
+    def refuse():
+        attempts.append(1)
+        raise refused
+
+    monkeypatch.setattr(engine, "connect", refuse)
+    assert health.check_database(engine) == health.DOWN and len(attempts) == 1
+    engine.dispose()

@@ -353,3 +353,31 @@ def test_activity_shows_passkey_logins(registered, seller, authenticator):
     passkey_login(registered, authenticator)
     html = registered.get("/account/activity").get_data(as_text=True)
     assert "Logged in with a passkey" in html and "Added a passkey" in html
+
+
+def test_a_credential_already_registered_is_not_added_again(client, seller, auth, authenticator):
+    auth.login()
+    assert add_passkey(client, authenticator).status_code == 200
+    html = start_adding(client, "Again").get_data(as_text=True)
+    options = options_on(html)
+    options["excludeCredentials"] = []  # a crafted request, past what the browser would refuse
+    response = client.post(
+        "/account/passkeys/register",
+        json={"name": "Again", "credential": authenticator.create(options)},
+        headers={"X-CSRFToken": csrf_token(html)},
+    )
+    assert response.status_code == 400 and "already registered" in response.get_json()["error"]
+    assert db.session.execute(db.select(db.func.count()).select_from(Passkey)).scalar() == 1
+
+
+def test_a_passkey_login_satisfies_max_age(registered, authenticator, flow, clock):
+    f = flow(trusted=True)
+    f.client = registered
+    assert passkey_login(registered, authenticator).status_code == 200
+    clock.advance(120)
+    to_login = f.authorize(max_age="60")
+    assert to_login.status_code == 302 and "/login?" in to_login.location
+    next_url = query_of(to_login.location)["next"]
+    back = passkey_login(registered, authenticator, next_url=next_url).get_json()["redirect"]
+    answer = registered.get(back)
+    assert answer.status_code == 302 and "code" in query_of(answer.location), answer.location
