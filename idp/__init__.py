@@ -7,6 +7,7 @@ from flask import Flask
 
 import siteops
 from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
+from siteops.i18n import init_i18n
 from websafety.vault import parse_keys
 
 
@@ -50,6 +51,7 @@ def create_app(config=None, test_config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations" / "idp"))
     csrf.init_app(app)
+    init_i18n(app, ROOT / "idp" / "translations", ROOT)
     throttle.init_app(app)
     login_manager.init_app(app)
 

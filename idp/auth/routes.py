@@ -1,4 +1,5 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from websafety.redirects import safe_next
@@ -13,8 +14,8 @@ from .session import end_session, renew_session_identity, start_session
 bp = Blueprint("auth", __name__)
 
 # One message for every failure, so the page never tells which half of the credentials was wrong.
-LOGIN_FAILED = "The email or password is not correct."
-LOGIN_THROTTLED = "Too many attempts. Please try again later."
+LOGIN_FAILED = _l("The email or password is not correct.")
+LOGIN_THROTTLED = _l("Too many attempts. Please try again later.")
 
 
 def login_checks():
@@ -46,7 +47,7 @@ def login():
     if throttle.retry_after(checks):
         # The same page whether or not the password was right: the throttle must not confirm a guess.
         record_against_account("login_throttled", request.form.get("email", ""))
-        flash(LOGIN_THROTTLED, "error")
+        flash(str(LOGIN_THROTTLED), "error")
         return render_template("idp/login.html", form=form), 429
     if form.validate_on_submit():
         seller = authenticate(form.email.data, form.password.data)
@@ -56,7 +57,7 @@ def login():
         record_against_account("login_failed", form.email.data)
     # Only failed attempts count toward the throttles.
     throttle.record_failure(checks)
-    flash(LOGIN_FAILED, "error")
+    flash(str(LOGIN_FAILED), "error")
     return render_template("idp/login.html", form=form)
 
 

@@ -20,6 +20,13 @@ class ClientError(ValueError):
     pass
 
 
+def new_client_id():
+    """Random, URL-safe, and never starting with "-", which a command line would take for an option."""
+    while (client_id := secrets.token_urlsafe(18)).startswith("-"):
+        pass
+    return client_id
+
+
 def check_redirect_uri(uri):
     """https, or http only on loopback; no fragment, no wildcard, no userinfo."""
     parts = urlsplit(uri)
@@ -68,7 +75,7 @@ def register_client(
         raise ClientError("at least one redirect URI is required.")
     redirect_uris = [check_redirect_uri(u) for u in redirect_uris]
     post_logout_redirect_uris = [check_redirect_uri(u) for u in post_logout_redirect_uris]
-    client_id = client_id or secrets.token_urlsafe(18)
+    client_id = client_id or new_client_id()
     if db.session.execute(db.select(OAuthClient.id).filter_by(client_id=client_id)).first():
         raise ClientError(f"a client with id {client_id!r} already exists.")
     secret = None if token_endpoint_auth_method == "none" else new_secret(32)

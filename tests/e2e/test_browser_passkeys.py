@@ -65,7 +65,7 @@ def test_a_seller_adds_a_passkey_and_logs_in_with_it(qsm, page, authenticator):
     expect(page.get_by_role("heading", name="Log in to QSM")).to_be_visible()
     page.get_by_role("button", name="Log in with a passkey").click()
     presence(cdp, authenticator_id, True)
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=15_000)
     assert (
         cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"][0]["signCount"] >= 1
     )
@@ -74,8 +74,9 @@ def test_a_seller_adds_a_passkey_and_logs_in_with_it(qsm, page, authenticator):
     expect(page.get_by_text("Logged in with a passkey").first).to_be_visible()
     expect(page.get_by_text("Added a passkey")).to_be_visible()
 
+    assert page.evaluate("PublicKeyCredential.isConditionalMediationAvailable()") is True
     # The autofill (conditional UI): the login page asks for a passkey as it loads; the virtual
     # authenticator, present, answers as a seller picking the passkey offered in the email field.
     page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=15_000)
     expect(page.get_by_role("heading", name="Log in to QSM")).to_have_count(0)

@@ -221,3 +221,13 @@ def test_seed_demo_is_refused_in_production(monkeypatch):
     production = create_app("production")
     result = production.test_cli_runner().invoke(args=["seed-demo"])
     assert_clean_failure(result, "refused in production")
+
+
+def test_a_client_id_never_starts_with_a_dash(monkeypatch):
+    """A client ID is an argument of `clients rotate-secret`: one starting with "-" would be read
+    as an option (a CI run once drew one)."""
+    from idp.oauth import clients
+
+    drawn = iter(["-starts-with-a-dash-xyz", "fine-client-id-abcdef"])
+    monkeypatch.setattr(clients.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert clients.new_client_id() == "fine-client-id-abcdef"

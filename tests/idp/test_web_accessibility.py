@@ -72,8 +72,8 @@ def test_public_pages(client, path):
 
 def test_login_page_has_fields_and_a_button(client):
     parser = audit(client.get("/login").get_data(as_text=True))
-    assert {f[0] for f in parser.fields} == {"email", "password"}
-    assert [text.strip() for _, text in parser.buttons] == ["Log in", "Log in with a passkey"]
+    assert {f[0] for f in parser.fields} == {"email", "password", "language-choice"}
+    assert [text.strip() for _, text in parser.buttons] == ["Log in", "Log in with a passkey", "Change language"]
 
 
 @pytest.mark.parametrize("linked", [False, True])
@@ -96,7 +96,7 @@ def test_seller_pages(client, seller, auth, make_client, path, buttons, linked):
     auth.login()
     parser = audit(client.get(path).get_data(as_text=True))
     assert parser.problems() == []
-    assert {text.strip() for _, text in parser.buttons} == buttons
+    assert {text.strip() for _, text in parser.buttons} == buttons | {"Change language"}
 
 
 def test_password_hint_is_tied_to_the_new_password_field(client, seller, auth):
