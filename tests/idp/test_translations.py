@@ -73,6 +73,8 @@ def test_messages_from_the_code_are_translated_too(client, seller):
     page = client.get("/login").get_data(as_text=True)
     client.post("/language", data={"language": "ja", "next": "/login", "csrf_token": csrf_token(page)})
     page = client.get("/login").get_data(as_text=True)
-    failed = client.post("/login", data={"email": seller.email, "password": "wrong password", "csrf_token": csrf_token(page)})
+    failed = client.post(
+        "/login", data={"email": seller.email, "password": "wrong password", "csrf_token": csrf_token(page)}
+    )
     assert "メールアドレスまたはパスワードが正しくありません。" in failed.get_data(as_text=True)
     assert '<label for="email">メールアドレス</label>' in failed.get_data(as_text=True)
