@@ -1,2 +1,3 @@
-"""What every relying party of QSM here shares (SmartShip, the demo app): encryption of the
-tokens it keeps, and validation of QSM's back-channel logout tokens. Neutral: no site imports."""
+"""The one relying-party core of QSM's clients here (SmartShip, Parcel Pal): every rule of talking
+to QSM lives in one module of this package (see the README's layout), and a site passes its
+registration (registration.py) as a parameter. Neutral: no site imports, no site's config read."""

@@ -1,6 +1,8 @@
 """What can go wrong talking to QSM, as every relying party here reports it: the message is safe
 to show to a person."""
 
+UNREACHABLE = "QSM cannot be reached right now. Please try again in a moment."
+
 
 class QSMError(Exception):
     """Something went wrong talking to QSM."""

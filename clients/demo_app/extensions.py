@@ -1,17 +1,9 @@
 """Parcel Pal's own extensions: its own database and CSRF, nothing shared with QSM or SmartShip."""
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
 
-naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from relying_party.database import site_database
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
+db = site_database()
 migrate = Migrate()
 csrf = CSRFProtect()

@@ -1,8 +1,6 @@
-"""What every SmartShip response shares: headers, error pages, the signed-in account."""
-from flask import render_template
-from werkzeug.exceptions import HTTPException
-
-from websafety.headers import add_security_headers
+"""What every SmartShip response shares: headers and error pages (relying_party.web), and the
+signed-in account (Flask-Login, over a live server-side session)."""
+from relying_party import web
 
 from .extensions import db, login_manager
 from .models import Account
@@ -26,18 +24,4 @@ def init_app(app):
             return None
         return account
 
-    app.after_request(add_security_headers)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        return render_template(
-            "smartship/error.html", status=error.code, title=error.name, description=error.description
-        ), error.code
-
-    @app.errorhandler(Exception)
-    def unexpected_error(error):
-        app.logger.exception("unhandled error")
-        db.session.rollback()
-        return render_template(
-            "smartship/error.html", status=500, title="Something went wrong", description="Please try again."
-        ), 500
+    web.init_app(app, db, "smartship/error.html")

@@ -1,31 +1,33 @@
-"""SmartShip against a fake QSM served by `responses`: every answer QSM could give, on demand."""
+"""SmartShip against a fake QSM served by `responses` (tests/support/fake_qsm.py, with the Smart
+Inventory link endpoint only SmartShip uses): every answer QSM could give, on demand."""
 import json
-import time
-from urllib.parse import parse_qs
 
 import pytest
-import requests
 import responses
-from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
 
 from clients.smartship import create_app
 from clients.smartship.extensions import db as smartship_db
 from tests.conftest import FreshGlobalsClient, csrf_token, query_of
 from tests.support.database import empty_tables
+from tests.support.fake_qsm import FakeQSM as SharedFakeQSM
 
 ISSUER = "http://qsm.test"
 CLIENT_ID = "smartship"
 PLATFORM = "qoo10-sg"
 
 
-class FakeQSM:
+class FakeQSM(SharedFakeQSM):
+    """QSM as SmartShip meets it: any issuer (one per platform), refresh tokens, and the Smart
+    Inventory link endpoint."""
+
+    CLIENT_ID = CLIENT_ID
+    SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
+    ISSUES_REFRESH_TOKENS = True
+    ID_TOKEN_SELLER_CLAIMS = ("email", "email_verified")
+
     def __init__(self, mock, issuer=ISSUER):
-        self.mock = mock
-        self.issuer = issuer
-        self.key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"}, private=True)
-        self.other_key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"}, private=True)
-        self.claims = {
+        self.link_reports = []
+        claims = {
             "sub": "sub-seller-1",
             "email": "seller@example.com",
             "email_verified": True,
@@ -41,7 +43,7 @@ class FakeQSM:
                 "formatted": "10 Anson Road\nSingapore 079903\nSG",
             },
         }
-        self.orders = [
+        orders = [
             {
                 "order_no": f"QS1-{i}",
                 "buyer_name": "Ben K.",
@@ -54,135 +56,22 @@ class FakeQSM:
             }
             for i in range(3)
         ]
-        self.nonce = None
-        self.sid = "qsm-session-1"
-        self.issued = 0
-        self.refresh_tokens = set()
-        self.revoked = False
-        self.link_reports = []
-        # Failure switches
-        self.token_error = None
-        self.id_token_overrides = {}
-        self.sign_with_other_key = False
-        self.token_timeout = False
-        self.discovery_down = False
-        # QSM's discovery promises RFC 9207's iss in every authorization response.
-        self.promises_iss = True
-        self.api_status = None
-        self._register()
+        super().__init__(mock, issuer, claims, orders)
 
-    # -- the endpoints -------------------------------------------------------------
+    # SmartShip's tests call the unpublished key "other".
+    other_key = property(lambda self: self.impostor_key)
+    sign_with_other_key = property(
+        lambda self: self.sign_with_impostor_key, lambda self, on: setattr(self, "sign_with_impostor_key", on)
+    )
+
     def _register(self):
-        m = self.mock
-        m.add_callback(responses.GET, f"{self.issuer}/.well-known/openid-configuration", callback=self._discovery)
-        m.add_callback(
-            responses.GET,
-            f"{self.issuer}/oauth/jwks",
-            callback=lambda r: (200, {}, json.dumps(KeySet([self.key]).as_dict(private=False))),
-        )
-        m.add_callback(responses.POST, f"{self.issuer}/oauth/token", callback=self._token)
-        m.add_callback(responses.GET, f"{self.issuer}/oauth/userinfo", callback=self._userinfo)
-        m.add_callback(responses.GET, f"{self.issuer}/api/v1/orders", callback=self._orders)
-        m.add_callback(responses.PUT, f"{self.issuer}/api/v1/smart-inventory/link", callback=self._link)
-
-    def _discovery(self, request):
-        if self.discovery_down:
-            raise requests.ConnectionError("QSM is down")
-        return 200, {}, json.dumps({
-            "issuer": self.issuer,
-            "authorization_endpoint": f"{self.issuer}/oauth/authorize",
-            "token_endpoint": f"{self.issuer}/oauth/token",
-            "userinfo_endpoint": f"{self.issuer}/oauth/userinfo",
-            "jwks_uri": f"{self.issuer}/oauth/jwks",
-            "end_session_endpoint": f"{self.issuer}/oauth/logout",
-            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "code_challenge_methods_supported": ["S256"],
-            "authorization_response_iss_parameter_supported": self.promises_iss,
-        })
-
-    def _bearer_ok(self, request):
-        header = request.headers.get("Authorization", "")
-        return header.startswith("Bearer at-") and not self.revoked
-
-    def _token(self, request):
-        if self.token_timeout:
-            raise requests.Timeout("QSM did not answer")
-        form = {k: v[0] for k, v in parse_qs(request.body).items()}
-        if self.token_error:
-            return 400, {}, json.dumps({"error": self.token_error})
-        if form.get("grant_type") == "refresh_token":
-            if self.revoked or form.get("refresh_token") not in self.refresh_tokens:
-                return 400, {}, json.dumps({"error": "invalid_grant"})
-            self.refresh_tokens.discard(form["refresh_token"])
-            return 200, {}, json.dumps(self._new_tokens(with_id_token=False))
-        return 200, {}, json.dumps(self._new_tokens(with_id_token=True))
-
-    def _new_tokens(self, with_id_token):
-        self.issued += 1
-        body = {
-            "access_token": f"at-{self.issued}",
-            "token_type": "Bearer",
-            "expires_in": 3600,
-            "refresh_token": f"rt-{self.issued}",
-            "scope": "openid email profile address phone offline_access qsm.orders.read qsm.inventory",
-        }
-        self.refresh_tokens.add(body["refresh_token"])
-        if with_id_token:
-            now = int(time.time())
-            claims = {
-                "iss": self.issuer,
-                "sub": self.claims["sub"],
-                "aud": CLIENT_ID,
-                "iat": now,
-                "exp": now + 600,
-                "auth_time": now,
-                "nonce": self.nonce,
-                "email": self.claims["email"],
-                "email_verified": self.claims["email_verified"],
-                "sid": self.sid,
-            }
-            claims.update(self.id_token_overrides)
-            key = self.other_key if self.sign_with_other_key else self.key
-            body["id_token"] = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
-        return body
-
-    def logout_token(self, key=None, header=None, **overrides):
-        now = int(time.time())
-        claims = {
-            "iss": self.issuer,
-            "aud": CLIENT_ID,
-            "iat": now,
-            "exp": now + 120,
-            "jti": f"jti-{now}-{self.issued}-{len(overrides)}-{id(overrides)}",
-            "sub": self.claims["sub"],
-            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
-        }
-        claims.update(overrides)
-        claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt.encode(header or {"alg": "RS256", "kid": "k1", "typ": "logout+jwt"}, claims, key or self.key)
-
-    def _userinfo(self, request):
-        if not self._bearer_ok(request):
-            return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, json.dumps({"error": "invalid_token"})
-        return 200, {}, json.dumps(self.claims)
-
-    def _orders(self, request):
-        if self.api_status:
-            return self.api_status, {}, json.dumps({"error": "server_error"})
-        if not self._bearer_ok(request):
-            return 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, json.dumps({"error": "invalid_token"})
-        return (
-            200,
-            {},
-            json.dumps(
-                {"orders": self.orders, "page": 1, "per_page": 100, "total": len(self.orders), "has_more": False}
-            ),
-        )
+        super()._register()
+        self.mock.add_callback(responses.PUT, f"{self.issuer}/api/v1/smart-inventory/link", callback=self._link)
 
     def _link(self, request):
         if self.api_status:
             return self.api_status, {}, json.dumps({"error": "server_error"})
-        if not self._bearer_ok(request):
+        if not self.bearer(request):
             return 401, {}, json.dumps({"error": "invalid_token"})
         body = json.loads(request.body)
         self.link_reports.append(body)

@@ -2,7 +2,6 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from relying_party import token_vault
 from websafety.redirects import safe_next
 
 from .. import qsm, throttle
@@ -82,11 +81,9 @@ def logout():
         return redirect(url_for("account.login"))
     ended = sign_out()
     flash("You have been logged out of SmartShip.", "info")
-    if ended is not None and ended.via == "qsm" and ended.id_token_encrypted:
+    if ended is not None and ended.row.via == "qsm" and ended.id_token:
         # Signed in through QSM: log out there too (RP-initiated logout), then come back.
-        url = qsm.end_session_url(
-            ended.platform, token_vault.decrypt(ended.id_token_encrypted), url_for("account.login")
-        )
+        url = qsm.end_session_url(ended.row.platform, ended.id_token, url_for("account.login"))
         if url:
             return redirect(url)
     return redirect(url_for("account.login"))
