@@ -11,7 +11,14 @@ class FulfillmentError(ValueError):
     pass
 
 
+def application_to_show(account):
+    """The account's application, or an unsaved "not applied" one: showing the page writes nothing."""
+    found = db.session.execute(db.select(FulfillmentApplication).filter_by(account_id=account.id)).scalar_one_or_none()
+    return found or FulfillmentApplication(account_id=account.id, status="not_applied")
+
+
 def application_for(account):
+    """The account's application, made (not applied yet) if it has none: for a change to it."""
     application = db.session.execute(
         db.select(FulfillmentApplication).filter_by(account_id=account.id)
     ).scalar_one_or_none()

@@ -42,7 +42,23 @@ def test_an_unknown_warehouse_is_refused(signup, smartship):
     signup.done()
     response = apply(smartship, warehouse="Mars")
     assert response.status_code == 200 and "choose a warehouse" in response.get_data(as_text=True)
-    assert db.session.execute(db.select(FulfillmentApplication.status)).scalar() == "not_applied"
+    # Nothing applied.
+    assert db.session.execute(db.select(FulfillmentApplication.status)).scalar() in (None, "not_applied")
+    assert "Not applied" in smartship.get("/fulfillment").get_data(as_text=True)
+
+
+def test_showing_the_fulfillment_page_writes_nothing(signup, smartship):
+    """A GET has no side effects: the page shows "Not applied" without making a row for it."""
+    from tests.support.statements import statements
+
+    signup.done()
+    db.session.execute(db.delete(FulfillmentApplication))  # an account made without one (the CLI's)
+    db.session.commit()
+    with statements() as seen:
+        page = smartship.get("/fulfillment")
+    assert page.status_code == 200 and "Not applied" in page.get_data(as_text=True)
+    assert not [s for s in seen if not s.lstrip().upper().startswith("SELECT")], seen
+    assert db.session.execute(db.select(FulfillmentApplication)).first() is None
 
 
 def test_a_failed_report_is_retried_at_the_next_sync(signup, smartship, fake_qsm):

@@ -1,9 +1,8 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..forms import ActionForm
-from ..fulfillment import WAREHOUSES, FulfillmentError, application_for, apply_for_fulfillment
+from ..fulfillment import WAREHOUSES, FulfillmentError, application_to_show, apply_for_fulfillment
 
 bp = Blueprint("fulfillment", __name__)
 
@@ -22,6 +21,5 @@ def index():
             for problem in problems:
                 flash(f"QSM will be told later: {problem}", "warning")
             return redirect(url_for("fulfillment.index"))
-    application = application_for(current_user)
-    db.session.commit()
+    application = application_to_show(current_user)
     return render_template("smartship/fulfillment.html", application=application, form=form, warehouses=WAREHOUSES)
