@@ -157,6 +157,8 @@ class FormParser(HTMLParser):
             return
         elif tag == "input" and attrs.get("name") and attrs.get("type", "text") not in ("submit", "button"):
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
+        elif tag in ("select", "textarea") and attrs.get("name"):
+            self.forms[-1]["fields"][attrs["name"]] = ""  # a field of the form; its value is the caller's to give
         elif tag == "button" or (tag == "input" and attrs.get("type") == "submit"):
             self.forms[-1]["buttons"].append((attrs.get("name"), attrs.get("value", "")))
 
