@@ -78,24 +78,31 @@ def prepare_authorization_request(server, request):
         )
 
 
-authorization_server = AuthorizationServer()
+class QSMAuthorizationServer(AuthorizationServer):
+    def create_bearer_token_generator(self, config):
+        """Authlib's hook for the default token generator (init_app registers what it returns);
+        ours reads the lifetime from the app of each request."""
+        return _token_generator()
+
+
+def _wired(server):
+    """The grants, endpoints and hooks of QSM's authorization server, registered once."""
+    server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
+    server.register_grant(AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)])
+    server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
+    server.register_endpoint(RevocationEndpoint)
+    server.register_endpoint(EndSessionEndpoint)
+    server.register_hook("before_get_authorization_grant", prepare_authorization_request)
+    return server
+
+
+# One server object for the process (Authlib's Flask pattern); init_app gives it each app's
+# config, and everything it reads per request (the client, the token lifetime) comes from the
+# app of that request.
+authorization_server = _wired(QSMAuthorizationServer())
 require_oauth = create_resource_protector()
 
 
 def init_oauth(app):
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", list(SCOPES))
-    # One server object serves every app in the process; init_app only reloads config,
-    # which resets the token generator, so that is registered again each time.
     authorization_server.init_app(app, query_client=query_client, save_token=save_token)
-    authorization_server.register_token_generator("default", _token_generator())
-    if getattr(authorization_server, "_qsm_wired", False):
-        return
-    authorization_server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
-    authorization_server.register_grant(
-        AuthorizationCodeGrant, [RequiredS256CodeChallenge(), OpenIDCode(require_nonce=False)]
-    )
-    authorization_server.register_grant(RefreshTokenGrant, [OpenIDRefresh()])
-    authorization_server.register_endpoint(RevocationEndpoint)
-    authorization_server.register_endpoint(EndSessionEndpoint)
-    authorization_server.register_hook("before_get_authorization_grant", prepare_authorization_request)
-    authorization_server._qsm_wired = True
