@@ -1,0 +1,68 @@
+"""QSM's pages in Japanese (Accept-Language: ja) and, unchanged, in English: the consent page,
+Activity (scopes in the consent page's words), connected apps, passkeys, the developer pages and
+the error pages."""
+import pytest
+
+from tests.conftest import csrf_token
+
+JA = {"Accept-Language": "ja"}
+
+
+def page(client, path, headers=None, **kwargs):
+    response = client.get(path, headers=headers or {}, **kwargs)
+    return response, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def logged_in(seller, auth):
+    auth.login()
+    return seller
+
+
+def test_the_consent_page_in_japanese(client, logged_in, flow):
+    f = flow(name="Parcel Tracker")
+    response = client.get("/oauth/authorize", query_string=f.authorize_params(), headers=JA)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="ja">' in html
+    assert "Parcel Tracker があなたの QSM アカウントへのアクセスを求めています" in html
+    assert "QSM アカウントでのログイン" in html and "氏名・ショップ名・販売者 ID の参照" in html
+    assert ">許可する</button>" in html and ">拒否する</button>" in html
+    assert "wants to access" not in html and "Sign you in" not in html
+
+
+def allow(client, f):
+    consent = f.authorize().get_data(as_text=True)
+    client.post(
+        "/oauth/authorize",
+        query_string=f.authorize_params(),
+        data={"decision": "allow", "csrf_token": csrf_token(consent)},
+    )
+
+
+def test_activity_shows_the_allowed_scopes_in_plain_words_in_english(client, logged_in, flow):
+    allow(client, flow(name="Parcel Tracker"))
+    _, html = page(client, "/account/activity")
+    assert '<html lang="en">' in html and "Allowed an app" in html
+    assert "<li>Sign you in with your QSM account</li>" in html
+    assert "<li>See your name, shop name and seller ID</li>" in html
+    assert "<li>See your email address and whether it is verified</li>" in html
+    assert "openid profile email" not in html
+
+
+def test_activity_shows_the_allowed_scopes_in_plain_words_in_japanese(client, logged_in, flow):
+    allow(client, flow(name="Parcel Tracker"))
+    _, html = page(client, "/account/activity", JA)
+    assert '<html lang="ja">' in html and "<h1>アクティビティ</h1>" in html
+    assert "アプリを許可しました" in html and "ログインしました" in html
+    assert "<li>QSM アカウントでのログイン</li>" in html and "<li>メールアドレスとその確認状況の参照</li>" in html
+    assert "openid profile email" not in html and "Allowed an app" not in html
+
+
+def test_connected_apps_in_japanese(client, logged_in, flow):
+    f = flow(name="Parcel Tracker", scope="openid profile qsm.orders.read")
+    f.tokens(scope="openid qsm.orders.read")
+    _, html = page(client, "/account/connected-apps", JA)
+    assert '<html lang="ja">' in html and "<h1>連携中のアプリ</h1>" in html
+    assert "<li>注文情報の参照</li>" in html and 'aria-label="Parcel Tracker のアクセスを取り消す"' in html
+    _, confirm = page(client, f"/account/connected-apps/{f.oauth_client.client_id}/revoke", JA)
+    assert "<h1>Parcel Tracker のアクセスを取り消しますか？</h1>" in confirm and ">キャンセル</a>" in confirm
