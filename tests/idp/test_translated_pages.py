@@ -66,3 +66,24 @@ def test_connected_apps_in_japanese(client, logged_in, flow):
     assert "<li>注文情報の参照</li>" in html and 'aria-label="Parcel Tracker のアクセスを取り消す"' in html
     _, confirm = page(client, f"/account/connected-apps/{f.oauth_client.client_id}/revoke", JA)
     assert "<h1>Parcel Tracker のアクセスを取り消しますか？</h1>" in confirm and ">キャンセル</a>" in confirm
+
+
+def test_the_passkey_pages_in_japanese(client, logged_in):
+    _, html = page(client, "/account/passkeys", JA)
+    assert '<html lang="ja">' in html and "<h1>パスキー</h1>" in html and "まだパスキーはありません。" in html
+    assert '<label for="name">パスキーの名前</label>' in html and 'placeholder="自分のスマートフォン"' in html
+    added = client.post(
+        "/account/passkeys/new",
+        data={"name": "Phone", "password": "wrong password", "csrf_token": csrf_token(html)},
+        headers=JA,
+    ).get_data(as_text=True)
+    assert "パスワードが正しくありません。" in added
+
+
+@pytest.mark.parametrize(
+    "headers, checking",
+    [({}, 'data-checking="Checking your passkey..."'), (JA, 'data-checking="パスキーを確認しています..."')],
+)
+def test_the_passkey_scripts_messages_are_in_the_page_in_its_language(client, headers, checking):
+    _, html = page(client, "/login", headers)
+    assert checking in html
