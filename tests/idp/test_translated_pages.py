@@ -87,3 +87,22 @@ def test_the_passkey_pages_in_japanese(client, logged_in):
 def test_the_passkey_scripts_messages_are_in_the_page_in_its_language(client, headers, checking):
     _, html = page(client, "/login", headers)
     assert checking in html
+
+
+def test_the_developer_form_in_japanese(client, logged_in):
+    _, html = page(client, "/developer/apps/new", JA)
+    assert '<html lang="ja">' in html and "<h1>アプリを登録</h1>" in html
+    assert '<label for="name">アプリ名</label>' in html
+    assert "openid: QSM アカウントでのログイン" in html and "コンフィデンシャル（" in html
+    refused = client.post(
+        "/developer/apps/new",
+        data={"name": "Repricer", "redirect_uris": "http://example.com/cb", "client_type": "confidential",
+              "scopes": ["openid"], "csrf_token": csrf_token(html)},
+        headers=JA,
+    ).get_data(as_text=True)
+    assert "http はループバックアドレスでのみ使えます。https を使ってください。" in refused
+
+
+def test_the_developer_form_in_english_is_unchanged(client, logged_in):
+    _, html = page(client, "/developer/apps/new")
+    assert "openid: Sign you in with your QSM account" in html and '<label for="name">App name</label>' in html
