@@ -106,3 +106,37 @@ def test_the_developer_form_in_japanese(client, logged_in):
 def test_the_developer_form_in_english_is_unchanged(client, logged_in):
     _, html = page(client, "/developer/apps/new")
     assert "openid: Sign you in with your QSM account" in html and '<label for="name">App name</label>' in html
+
+
+@pytest.mark.parametrize(
+    "headers, lang, words",
+    [
+        ({}, "en", "QSM does not know the application that sent you here, or the application is not set up correctly."),
+        (JA, "ja", "ここへ移動する前のアプリが QSM に登録されていないか、アプリの設定が正しくありません。"),
+    ],
+)
+def test_the_sign_in_error_page_explains_invalid_client_in_words(client, logged_in, flow, headers, lang, words):
+    params = flow().authorize_params(client_id="unknown-client")
+    response = client.get("/oauth/authorize", query_string=params, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and f'<html lang="{lang}">' in html
+    assert words in html
+    assert "<strong>invalid_client</strong>" in html  # the code stays, as a detail for the developer
+
+
+def test_error_pages_in_japanese(client):
+    response, html = page(client, "/no-such-page", JA)
+    assert response.status_code == 404 and '<html lang="ja">' in html
+    assert "<h1>404 ページが見つかりません</h1>" in html and "このページは存在しません。" in html
+
+
+def test_the_password_form_says_in_japanese_what_is_wrong(client, logged_in):
+    _, html = page(client, "/account/password", JA)
+    assert "<h1>パスワードの変更</h1>" in html and "10 文字以上で入力してください。" in html
+    response = client.post(
+        "/account/password",
+        data={"current_password": "x", "new_password": "short", "confirm_password": "short",
+              "csrf_token": csrf_token(html)},
+        headers=JA,
+    )
+    assert "パスワードは 10 文字以上（1024 文字以内）にしてください。" in response.get_data(as_text=True)
