@@ -1,6 +1,7 @@
 """Recording security events: logins and failures, consents and revocations, token family
 revocations, client secret rotations, logouts. Each is one row; recording never fails a request."""
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
@@ -8,23 +9,53 @@ from .models import AuditEvent
 from .models.seller import utcnow
 
 DESCRIPTIONS = {
-    "login_succeeded": "Logged in",
-    "login_failed": "Failed login attempt",
-    "login_throttled": "Login attempts blocked after too many failures",
-    "logout": "Logged out",
-    "passkey_login_succeeded": "Logged in with a passkey",
-    "passkey_login_failed": "Failed passkey login attempt",
-    "passkey_added": "Added a passkey",
-    "passkey_removed": "Removed a passkey",
-    "password_changed": "Password changed",
-    "consent_granted": "Allowed an app",
-    "consent_denied": "Denied an app",
-    "app_access_revoked": "Revoked an app's access",
-    "token_family_revoked": "An app's access was revoked automatically",
-    "client_secret_rotated": "Rotated an app's client secret",
-    "app_registered": "Registered an app",
-    "app_deleted": "Deleted an app",
+    "login_succeeded": _l("Logged in"),
+    "login_failed": _l("Failed login attempt"),
+    "login_throttled": _l("Login attempts blocked after too many failures"),
+    "logout": _l("Logged out"),
+    "passkey_login_succeeded": _l("Logged in with a passkey"),
+    "passkey_login_failed": _l("Failed passkey login attempt"),
+    "passkey_added": _l("Added a passkey"),
+    "passkey_removed": _l("Removed a passkey"),
+    "password_changed": _l("Password changed"),
+    "consent_granted": _l("Allowed an app"),
+    "consent_denied": _l("Denied an app"),
+    "app_access_revoked": _l("Revoked an app's access"),
+    "token_family_revoked": _l("An app's access was revoked automatically"),
+    "client_secret_rotated": _l("Rotated an app's client secret"),
+    "app_registered": _l("Registered an app"),
+    "app_deleted": _l("Deleted an app"),
 }
+
+# Details recorded in English (they are stored), shown in the seller's language.
+BY_AN_OPERATOR = "by an operator"
+DETAILS = {
+    BY_AN_OPERATOR: _l("by an operator"),
+    "an authorization code was used twice": _l("an authorization code was used twice"),
+    "a refresh token was used twice": _l("a refresh token was used twice"),
+}
+# Events whose detail is the scope the seller allowed: shown in the words of the consent page.
+SCOPE_DETAILS = ("consent_granted",)
+
+
+class Entry:
+    """An event as the Activity page shows it: what happened and its detail, in the seller's
+    language; ``scopes``: what the seller allowed, in the consent page's words."""
+
+    def __init__(self, event):
+        from .oauth.claims import describe_scopes
+
+        self.event = event
+        self.created_at = event.created_at
+        self.client_name = event.client_name
+        self.ip_address = event.ip_address
+        self.description = str(DESCRIPTIONS[event.kind])
+        self.scopes = []
+        self.detail = None
+        if event.kind in SCOPE_DETAILS and event.detail:
+            self.scopes = [text for _, text in describe_scopes(event.detail)]
+        elif event.detail:
+            self.detail = str(DETAILS.get(event.detail, event.detail))
 
 
 def record(kind, seller=None, client=None, detail=None, seller_pk=None):

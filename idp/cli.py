@@ -88,7 +88,7 @@ def rotate_secret_command(client_id):
         secret = rotate_client_secret(client)
     except ClientError as error:
         raise click.ClickException(str(error)) from None
-    audit.record("client_secret_rotated", seller_pk=client.owner_pk, client=client, detail="by an operator")
+    audit.record("client_secret_rotated", seller_pk=client.owner_pk, client=client, detail=audit.BY_AN_OPERATOR)
     emit(describe_client(client, secret))
 
 

@@ -1,5 +1,6 @@
 """What every QSM response shares: security headers, error pages or JSON, the session user."""
 from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -15,14 +16,26 @@ PAGE_PATHS = ("/oauth/authorize", "/oauth/logout")
 
 # What a person is told; the status line carries the technical name.
 DESCRIPTIONS = {
-    400: "The request could not be understood. Go back, reload the page and try again.",
-    404: "This page does not exist. Check the address, or start again from the QSM home page.",
-    405: "This page cannot be used that way. Start again from the QSM home page.",
-    413: "What you sent is too large.",
-    429: "Too many requests. Please wait a few minutes and try again later.",
-    500: "Something went wrong on our side. Please try again later.",
+    400: _l("The request could not be understood. Go back, reload the page and try again."),
+    404: _l("This page does not exist. Check the address, or start again from the QSM home page."),
+    405: _l("This page cannot be used that way. Start again from the QSM home page."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a few minutes and try again later."),
+    500: _l("Something went wrong on our side. Please try again later."),
 }
-CSRF_EXPIRED = "This form has expired or was not sent from QSM. Go back, reload the page and try again."
+# Werkzeug's English names of the statuses, in the seller's language.
+TITLES = {
+    "Bad Request": _l("Bad Request"),
+    "Unauthorized": _l("Unauthorized"),
+    "Forbidden": _l("Forbidden"),
+    "Not Found": _l("Not Found"),
+    "Method Not Allowed": _l("Method Not Allowed"),
+    "Request Entity Too Large": _l("Request Entity Too Large"),
+    "Too Many Requests": _l("Too Many Requests"),
+    "Internal Server Error": _l("Internal Server Error"),
+    "Service Unavailable": _l("Service Unavailable"),
+}
+CSRF_EXPIRED = _l("This form has expired or was not sent from QSM. Go back, reload the page and try again.")
 
 
 def wants_json():
@@ -31,7 +44,8 @@ def wants_json():
 
 def init_app(app):
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.localize_callback = str  # the lazy message in the seller's language, for the session
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -76,4 +90,5 @@ def error_response(error):
         response.headers["Cache-Control"] = "no-store"
         return response
     description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
-    return render_template("idp/error.html", status=status, title=error.name, description=description), status
+    title = TITLES.get(error.name, error.name)
+    return render_template("idp/error.html", status=status, title=str(title), description=str(description)), status

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import click
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 
 from websafety.redirects import safe_next
@@ -28,7 +28,10 @@ COOKIE_AGE = 365 * 24 * 3600
 
 
 def chosen_language():
-    """The seller's choice, else the browser's preference, else English."""
+    """The seller's choice, else the browser's preference, else English (outside a request, for
+    the command line: English)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
@@ -42,16 +45,24 @@ def init_i18n(app, translations, root):
     Babel(app, locale_selector=chosen_language, default_translation_directories=str(translations))
     app.extensions["siteops.translations"] = (Path(translations), Path(root))
 
+    # For pages rendered without the context processors (siteops' "temporarily unavailable").
+    app.add_template_global(page_language)
+
     @app.context_processor
     def languages():
         return {
             "languages": LANGUAGES,
-            "current_language": str(get_locale() or DEFAULT_LANGUAGE),
+            "current_language": page_language(),
             "return_path": return_path,
         }
 
     app.register_blueprint(language_blueprint())
     app.cli.add_command(translations_command)
+
+
+def page_language():
+    """The language of the page being rendered, for ``<html lang>``."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 def return_path():

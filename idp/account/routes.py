@@ -1,8 +1,9 @@
 """The seller's own security pages: connected apps and activity."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..audit import DESCRIPTIONS, recent_events
+from ..audit import Entry, recent_events
 from ..developer.forms import ConfirmActionForm
 from .connected_apps import connected_app, connected_apps, find_client, revoke_app
 
@@ -24,7 +25,7 @@ def confirm_revoke(client_id):
     app = connected_app(current_user, client)
     if app is None:
         # Already revoked (Back after Revoke, a second tab): nothing to confirm.
-        flash(f"{client.name} has no access to your QSM account.", "info")
+        flash(_("%(app)s has no access to your QSM account.", app=client.name), "info")
         return redirect(url_for("account.apps"))
     return render_template("idp/revoke_confirm.html", app=app, form=ConfirmActionForm())
 
@@ -39,11 +40,12 @@ def revoke(client_id):
         # Not sent from the confirmation page: ask there first, revoke nothing.
         return redirect(url_for("account.confirm_revoke", client_id=client_id), 303)
     revoke_app(current_user, client)
-    flash(f"{client.name} no longer has access to your QSM account.", "info")
+    flash(_("%(app)s no longer has access to your QSM account.", app=client.name), "info")
     return redirect(url_for("account.apps"))
 
 
 @bp.get("/activity")
 @login_required
 def activity():
-    return render_template("idp/activity.html", events=recent_events(current_user), descriptions=DESCRIPTIONS)
+    entries = [Entry(event) for event in recent_events(current_user)]
+    return render_template("idp/activity.html", entries=entries)

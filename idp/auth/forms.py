@@ -14,22 +14,27 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
+    )
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
             DataRequired(),
             Length(
                 min=PASSWORD_MIN_LENGTH,
                 max=PASSWORD_MAX_LENGTH,
-                message=f"The password must have at least {PASSWORD_MIN_LENGTH} characters"
-                f" (and at most {PASSWORD_MAX_LENGTH}).",
+                message=_l(
+                    "The password must have at least %(min)d characters (and at most %(max)d).",
+                    min=PASSWORD_MIN_LENGTH,
+                    max=PASSWORD_MAX_LENGTH,
+                ),
             ),
         ],
     )
     confirm_password = PasswordField(
-        "Confirm new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match.")],
+        _l("Confirm new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))],
     )
     submit = SubmitField("Change password")
 

@@ -1,5 +1,5 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from websafety.redirects import safe_next
@@ -8,7 +8,7 @@ from .. import audit
 from ..extensions import throttle
 from ..models.seller import normalize_email
 from .forms import ChangePasswordForm, LoginForm, LogoutForm
-from .sellers import SellerError, authenticate, change_password, find_seller_by_email
+from .sellers import PASSWORD_MIN_LENGTH, SellerError, authenticate, change_password, find_seller_by_email
 from .session import end_session, renew_session_identity, start_session
 
 bp = Blueprint("auth", __name__)
@@ -67,7 +67,7 @@ def logout():
         if current_user.is_authenticated:
             audit.record("logout", seller=current_user._get_current_object())
         end_session()
-        flash("You have been logged out.", "info")
+        flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -84,6 +84,6 @@ def password():
         else:
             renew_session_identity(seller)
             audit.record("password_changed", seller=seller)
-            flash("Your password has been changed. Your other sessions have been logged out.", "info")
+            flash(_("Your password has been changed. Your other sessions have been logged out."), "info")
             return redirect(url_for("portal.home"))
-    return render_template("idp/password.html", form=form)
+    return render_template("idp/password.html", form=form, password_min_length=PASSWORD_MIN_LENGTH)

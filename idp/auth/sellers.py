@@ -3,6 +3,7 @@ import re
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 
 from siteops.database import autocommit_engine
@@ -40,17 +41,17 @@ def find_seller_by_email(email):
 def check_email(email):
     email = normalize_email(email)
     if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
-        raise SellerError("A valid email address is required.")
+        raise SellerError(_l("A valid email address is required."))
     return email
 
 
 def check_new_password(password, email):
     if len(password or "") < PASSWORD_MIN_LENGTH:
-        raise SellerError(f"The password must have at least {PASSWORD_MIN_LENGTH} characters.")
+        raise SellerError(_l("The password must have at least %(count)d characters.", count=PASSWORD_MIN_LENGTH))
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise SellerError(f"The password must have at most {PASSWORD_MAX_LENGTH} characters.")
+        raise SellerError(_l("The password must have at most %(count)d characters.", count=PASSWORD_MAX_LENGTH))
     if normalize_email(password) == email:
-        raise SellerError("The password must not be your email address.")
+        raise SellerError(_l("The password must not be your email address."))
 
 
 def check_details(shop_name, contact_name, details):
@@ -128,7 +129,7 @@ def authenticate(email, password):
 def change_password(seller, current_password, new_password):
     """Set a new password and end every other session of this seller."""
     if not check_password(current_password, seller.password_hash):
-        raise SellerError("The current password is not correct.")
+        raise SellerError(_l("The current password is not correct."))
     check_new_password(new_password, seller.email)
     seller.password_hash = hash_password(new_password)
     seller.credentials_version += 1

@@ -1,4 +1,6 @@
 """Apps a seller registered as a developer: never trusted, secrets shown once."""
+from flask_babel import lazy_gettext as _l
+
 from ..audit import record
 from ..extensions import db
 from ..models import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
@@ -32,7 +34,7 @@ def register_app(
     require_par=False,
 ):
     if "openid" not in scopes:
-        raise ClientError("An app signs sellers in with QSM: the openid scope is required.")
+        raise ClientError(_l("An app signs sellers in with QSM: the openid scope is required."))
     if backchannel_logout_uri:
         check_redirect_uri(backchannel_logout_uri)
     grant_types = ["authorization_code"] + (["refresh_token"] if "offline_access" in scopes else [])

@@ -1,3 +1,4 @@
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -8,37 +9,37 @@ from ..oauth.claims import SCOPES
 
 
 class AppForm(FlaskForm):
-    name = StringField("App name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("App name"), validators=[DataRequired(), Length(max=120)])
     home_page = StringField(
-        "Home page",
+        _l("Home page"),
         validators=[
             Optional(),
             Length(max=500),
-            URL(require_tld=False, message="Enter a full URL, like https://example.com."),
+            URL(require_tld=False, message=_l("Enter a full URL, like https://example.com.")),
         ],
     )
-    redirect_uris = TextAreaField("Redirect URIs (one per line)", validators=[DataRequired(), Length(max=5000)])
+    redirect_uris = TextAreaField(_l("Redirect URIs (one per line)"), validators=[DataRequired(), Length(max=5000)])
     post_logout_redirect_uris = TextAreaField(
-        "Post-logout redirect URIs (one per line)", validators=[Optional(), Length(max=5000)]
+        _l("Post-logout redirect URIs (one per line)"), validators=[Optional(), Length(max=5000)]
     )
-    backchannel_logout_uri = StringField("Back-channel logout URI", validators=[Optional(), Length(max=500)])
+    backchannel_logout_uri = StringField(_l("Back-channel logout URI"), validators=[Optional(), Length(max=500)])
     client_type = RadioField(
-        "App type",
+        _l("App type"),
         choices=[
-            SelectChoice("confidential", "Confidential (runs on a server that keeps a secret)"),
-            SelectChoice("public", "Public (runs on a device; no secret)"),
+            SelectChoice("confidential", _l("Confidential (runs on a server that keeps a secret)")),
+            SelectChoice("public", _l("Public (runs on a device; no secret)")),
         ],
         default="confidential",
     )
     scopes = SelectMultipleField(
-        "Access the app may ask for",
-        choices=[SelectChoice(name, f"{name}: {text}") for name, text in SCOPES.items()],
+        _l("Access the app may ask for"),
+        choices=lambda: [SelectChoice(name, f"{name}: {gettext(text)}") for name, text in SCOPES.items()],
         default=["openid", "profile"],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-    require_par = BooleanField("Require pushed authorization requests (PAR, RFC 9126)")
-    submit = SubmitField("Register app")
+    require_par = BooleanField(_l("Require pushed authorization requests (PAR, RFC 9126)"))
+    submit = SubmitField(_l("Register app"))
 
 
 class ConfirmForm(FlaskForm):

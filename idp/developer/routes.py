@@ -1,5 +1,6 @@
 """Developer registration: a seller registers apps that ask other sellers' consent."""
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..oauth.clients import ClientError
@@ -45,8 +46,10 @@ def new():
             # POST-redirect-GET: a reload of the next page never registers the app again.
             if secret is None:
                 flash(
-                    f"{client.name} is registered."
-                    " A public app has no client secret: it needs only its client ID, below.",
+                    _(
+                        "%(app)s is registered. A public app has no client secret: it needs only its client ID, below.",
+                        app=client.name,
+                    ),
                     "info",
                 )
                 return redirect(url_for("developer.show", client_id=client.client_id), 303)
@@ -77,9 +80,11 @@ def show_secret(client_id):
     if shown is None:
         if not client.is_public:
             flash(
-                f"The client secret of {client.name} was shown once"
-                " and QSM cannot show it again: it keeps only a digest. "
-                "If you did not copy it, rotate the secret and give the new one to your app.",
+                _(
+                    "The client secret of %(app)s was shown once and QSM cannot show it again: it keeps only a digest. "
+                    "If you did not copy it, rotate the secret and give the new one to your app.",
+                    app=client.name,
+                ),
                 "info",
             )
         return redirect(url_for("developer.show", client_id=client_id))
@@ -122,5 +127,5 @@ def delete(client_id):
         # Not sent from the confirmation page: ask there first, delete nothing.
         return redirect(url_for("developer.confirm_delete", client_id=client_id), 303)
     delete_app(current_user, client)
-    flash(f"The app {client.name} was deleted. Every grant and token it held is gone.", "info")
+    flash(_("The app %(app)s was deleted. Every grant and token it held is gone.", app=client.name), "info")
     return redirect(url_for("developer.index"))

@@ -1,18 +1,26 @@
 """Scopes QSM understands, what each one means to a seller, and the claims each releases."""
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oidc.core import UserInfo
+from flask_babel import gettext
 
 from ..models.seller import postal_address
 
+
+def N_(text):
+    """Marks ``text`` for the catalogue (pybabel's N_); it is translated where it is shown."""
+    return text
+
+
+# What each scope means to a seller, in English; describe_scopes gives it in the page's language.
 SCOPES = {
-    "openid": "Sign you in with your QSM account",
-    "profile": "See your name, shop name and seller ID",
-    "email": "See your email address and whether it is verified",
-    "address": "See your business address",
-    "phone": "See your phone number",
-    "offline_access": "Keep access while you are away (until you revoke it)",
-    "qsm.orders.read": "Read your orders",
-    "qsm.inventory": "Read and update your Qx Smart Inventory link",
+    "openid": N_("Sign you in with your QSM account"),
+    "profile": N_("See your name, shop name and seller ID"),
+    "email": N_("See your email address and whether it is verified"),
+    "address": N_("See your business address"),
+    "phone": N_("See your phone number"),
+    "offline_access": N_("Keep access while you are away (until you revoke it)"),
+    "qsm.orders.read": N_("Read your orders"),
+    "qsm.inventory": N_("Read and update your Qx Smart Inventory link"),
 }
 
 # Scopes about the seller's identity or session: a token with no seller behind it never has them.
@@ -31,7 +39,8 @@ CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at
 
 
 def describe_scopes(scope):
-    return [(name, SCOPES[name]) for name in scope_to_list(scope) if name in SCOPES]
+    """(name, what it means to a seller, in the page's language) for each scope QSM knows."""
+    return [(name, gettext(SCOPES[name])) for name in scope_to_list(scope) or [] if name in SCOPES]
 
 
 def seller_claims(seller, scope):

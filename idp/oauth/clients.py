@@ -3,6 +3,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749.util import scope_to_list
+from flask_babel import lazy_gettext as _l
 
 from ..digests import digest, new_secret
 from ..extensions import db
@@ -31,15 +32,15 @@ def check_redirect_uri(uri):
     """https, or http only on loopback; no fragment, no wildcard, no userinfo."""
     parts = urlsplit(uri)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ClientError(f"{uri!r}: a redirect URI must be an absolute https URL.")
+        raise ClientError(_l("%(uri)s: a redirect URI must be an absolute https URL.", uri=repr(uri)))
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ClientError(f"{uri!r}: http is allowed only on loopback addresses; use https.")
+        raise ClientError(_l("%(uri)s: http is allowed only on loopback addresses; use https.", uri=repr(uri)))
     if parts.fragment or "#" in uri:
-        raise ClientError(f"{uri!r}: a redirect URI must not have a fragment.")
+        raise ClientError(_l("%(uri)s: a redirect URI must not have a fragment.", uri=repr(uri)))
     if "*" in uri:
-        raise ClientError(f"{uri!r}: wildcards are not allowed in redirect URIs.")
+        raise ClientError(_l("%(uri)s: wildcards are not allowed in redirect URIs.", uri=repr(uri)))
     if parts.username or parts.password:
-        raise ClientError(f"{uri!r}: a redirect URI must not contain credentials.")
+        raise ClientError(_l("%(uri)s: a redirect URI must not contain credentials.", uri=repr(uri)))
     return uri
 
 
@@ -68,11 +69,11 @@ def register_client(
         raise ClientError("a public client cannot use client_credentials.")
     unknown = [s for s in scope_to_list(scope) or [] if s not in SCOPES]
     if unknown:
-        raise ClientError(f"unknown scopes: {', '.join(unknown)}")
+        raise ClientError(_l("unknown scopes: %(scopes)s", scopes=", ".join(unknown)))
     if id_token_signed_response_alg not in ALGORITHMS:
         raise ClientError(f"id_token_signed_response_alg must be one of {', '.join(ALGORITHMS)}.")
     if "authorization_code" in grant_types and not redirect_uris:
-        raise ClientError("at least one redirect URI is required.")
+        raise ClientError(_l("at least one redirect URI is required."))
     redirect_uris = [check_redirect_uri(u) for u in redirect_uris]
     post_logout_redirect_uris = [check_redirect_uri(u) for u in post_logout_redirect_uris]
     client_id = client_id or new_client_id()

@@ -8,6 +8,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from .. import audit
@@ -22,6 +23,31 @@ from .server import authorization_server
 from .wire import parameter_problem
 
 bp = Blueprint("oauth", __name__)
+
+# What each OAuth error code means to a seller who meets it on QSM's error page (the code itself
+# stays on the page as a detail for the app's developer).
+ERROR_EXPLANATIONS = {
+    "invalid_client": _l(
+        "QSM does not know the application that sent you here, or the application is not set up correctly."
+    ),
+    "invalid_request": _l("The application sent QSM a sign-in request that is incomplete or not valid."),
+    "invalid_request_uri": _l(
+        "The application's sign-in request has expired or was already used. Sign-in requests can be used only once."
+    ),
+    "invalid_request_object": _l("The application sent QSM a sign-in request that is not valid."),
+    "request_not_supported": _l("The application sent a kind of sign-in request that QSM does not support."),
+    "request_uri_not_supported": _l("The application sent a kind of sign-in request that QSM does not support."),
+    "unauthorized_client": _l("This application is not allowed to sign you in this way."),
+    "unsupported_response_type": _l("This application asked QSM for something that QSM does not offer."),
+    "invalid_scope": _l("The application asked for access that QSM does not offer or that it is not allowed."),
+    "access_denied": _l("Access was not allowed."),
+    "login_required": _l("You need to log in to QSM first."),
+    "consent_required": _l("The application needs your permission first."),
+    "interaction_required": _l("The application needs you to log in or confirm on QSM first."),
+    "server_error": _l("Something went wrong on QSM's side."),
+    "temporarily_unavailable": _l("QSM is busy or being maintained at the moment. Please try again in a few minutes."),
+}
+UNKNOWN_ERROR = _l("QSM could not complete the application's sign-in request.")
 
 
 @bp.before_request
@@ -40,8 +66,11 @@ def malformed_request(description):
 
 
 def render_error_page(error):
+    explanation = ERROR_EXPLANATIONS.get(error.error, UNKNOWN_ERROR)
     return (
-        render_template("idp/oauth_error.html", error=error.error, description=error.description),
+        render_template(
+            "idp/oauth_error.html", error=error.error, description=error.description, explanation=str(explanation)
+        ),
         400,
     )
 
@@ -126,7 +155,7 @@ def authorize():
             return authorization_error(LoginRequiredError(redirect_uri=redirect_uri), grant)
         if request.method != "GET":
             return render_error_page(
-                InvalidRequestError("Your session ended. Please start again from the application.")
+                InvalidRequestError(_("Your session ended. Please start again from the application."))
             )
         return redirect(login_url_for_request(data, prompts))
 

@@ -14,6 +14,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, session
+from flask_babel import lazy_gettext as _l
 from webauthn import (
     base64url_to_bytes,
     generate_authentication_options,
@@ -87,7 +88,7 @@ def _take_challenge(kind):
     """The ceremony's challenge, removed from the session whatever happens next (single use)."""
     pending = session.pop(kind, None)
     if not pending or pending.get("expires_at", 0) < now():
-        raise PasskeyError("The passkey request expired. Please try again.")
+        raise PasskeyError(_l("The passkey request expired. Please try again."))
     return base64url_to_bytes(pending["challenge"]), pending
 
 
@@ -96,7 +97,7 @@ def registration_options(seller):
     rp_id, _ = relying_party()
     existing = passkeys_of(seller)
     if len(existing) >= MAX_PASSKEYS:
-        raise PasskeyError(f"You can keep at most {MAX_PASSKEYS} passkeys. Remove one first.")
+        raise PasskeyError(_l("You can keep at most %(count)d passkeys. Remove one first.", count=MAX_PASSKEYS))
     options = generate_registration_options(
         rp_id=rp_id,
         rp_name=f"{current_app.config['PLATFORM_NAME']} QSM",
@@ -116,7 +117,7 @@ def register(seller, name, credential):
     """Verify a new credential (the browser's JSON) for ``seller`` and keep it as ``name``."""
     challenge, pending = _take_challenge("passkey_registration")
     if pending.get("seller") != seller.sub:
-        raise PasskeyError("The passkey request expired. Please try again.")
+        raise PasskeyError(_l("The passkey request expired. Please try again."))
     name = (name or "").strip()[:NAME_LENGTH] or "Passkey"
     rp_id, origins = relying_party()
     try:
@@ -128,10 +129,10 @@ def register(seller, name, credential):
             require_user_verification=True,
         )
     except (InvalidRegistrationResponse, WebAuthnException, ValueError, KeyError, TypeError) as error:
-        raise PasskeyError("This passkey could not be verified. Please try again.") from error
+        raise PasskeyError(_l("This passkey could not be verified. Please try again.")) from error
     credential_id = bytes_to_base64url(verified.credential_id)
     if db.session.execute(db.select(Passkey.id).filter_by(credential_id=credential_id)).first():
-        raise PasskeyError("This passkey is already registered.")
+        raise PasskeyError(_l("This passkey is already registered."))
     passkey = Passkey(
         seller_pk=seller.id,
         credential_id=credential_id,
@@ -167,13 +168,13 @@ def authenticate(credential):
     if isinstance(credential_id, str) and len(credential_id) <= 1400:
         passkey = db.session.execute(db.select(Passkey).filter_by(credential_id=credential_id)).scalar_one_or_none()
     if passkey is None:
-        raise PasskeyError("This passkey is not registered with QSM.")
+        raise PasskeyError(_l("This passkey is not registered with QSM."))
     seller = db.session.get(Seller, passkey.seller_pk)
     handle = (credential.get("response") or {}).get("userHandle")
     rp_id, origins = relying_party()
     try:
         if handle is not None and base64url_to_bytes(handle) != user_handle(seller):
-            raise PasskeyError("This passkey does not belong to that account.")
+            raise PasskeyError(_l("This passkey does not belong to that account."))
         verified = verify_authentication_response(
             credential=credential,
             expected_challenge=challenge,
@@ -187,7 +188,7 @@ def authenticate(credential):
         error.seller_pk = seller.id
         raise
     except (InvalidAuthenticationResponse, WebAuthnException, ValueError, KeyError, TypeError) as error:
-        failure = PasskeyError("This passkey could not be verified.")
+        failure = PasskeyError(_l("This passkey could not be verified."))
         failure.seller_pk = seller.id
         raise failure from error
     passkey.sign_count = verified.new_sign_count
@@ -203,9 +204,9 @@ def passkeys_of(seller):
 
 def _bounded(credential):
     if isinstance(credential, (str, bytes)) and len(credential) > MAX_CREDENTIAL_JSON:
-        raise PasskeyError("This passkey could not be verified. Please try again.")
+        raise PasskeyError(_l("This passkey could not be verified. Please try again."))
     if not isinstance(credential, (str, dict)):
-        raise PasskeyError("This passkey could not be verified. Please try again.")
+        raise PasskeyError(_l("This passkey could not be verified. Please try again."))
     return credential
 
 

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
@@ -7,10 +8,10 @@ from .ceremonies import NAME_LENGTH
 
 
 class AddPasskeyForm(FlaskForm):
-    name = StringField("Passkey name", validators=[DataRequired(), Length(max=NAME_LENGTH)])
-    password = PasswordField("Your QSM password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
-    submit = SubmitField("Continue")
+    name = StringField(_l("Passkey name"), validators=[DataRequired(), Length(max=NAME_LENGTH)])
+    password = PasswordField(_l("Your QSM password"), validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    submit = SubmitField(_l("Continue"))
 
 
 class RemovePasskeyForm(FlaskForm):
-    submit = SubmitField("Remove")
+    submit = SubmitField(_l("Remove"))

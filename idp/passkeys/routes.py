@@ -1,6 +1,7 @@
 """Passkey pages: the seller's passkeys (add, remove) and logging in with one. The ceremonies
 themselves are in ceremonies.py; the browser side is static/passkeys.js."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +18,7 @@ from .forms import AddPasskeyForm, RemovePasskeyForm
 
 bp = Blueprint("passkeys", __name__)
 
-LOGIN_FAILED = "That passkey did not log you in. Try again, or log in with your email and password."
+LOGIN_FAILED = _l("That passkey did not log you in. Try again, or log in with your email and password.")
 
 
 def password_checks(seller):
@@ -51,11 +52,11 @@ def new():
         return render_passkeys(form, 400)
     checks = password_checks(seller)
     if throttle.retry_after(checks):
-        flash("Too many attempts. Please try again later.", "error")
+        flash(_("Too many attempts. Please try again later."), "error")
         return render_passkeys(form, 429)
     if not check_password(form.password.data, seller.password_hash):
         throttle.record_failure(checks)
-        form.password.errors.append("The password is not correct.")
+        form.password.errors.append(_("The password is not correct."))
         return render_passkeys(form, 400)
     try:
         options = ceremonies.registration_options(seller)
@@ -71,7 +72,7 @@ def register():
     seller = current_user._get_current_object()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return jsonify(error="Send the passkey as JSON."), 400
+        return jsonify(error=_("Send the passkey as JSON.")), 400
     try:
         passkey = ceremonies.register(seller, data.get("name"), data.get("credential"))
         db.session.flush()
@@ -80,10 +81,10 @@ def register():
         return jsonify(error=str(error)), 400
     except IntegrityError:  # the same credential registered by a request a moment earlier
         db.session.rollback()
-        return jsonify(error="This passkey is already registered."), 400
+        return jsonify(error=_("This passkey is already registered.")), 400
     audit.add("passkey_added", seller=seller, detail=passkey.name)
     db.session.commit()  # the passkey and its audit event, together
-    flash(f"Passkey \u201c{passkey.name}\u201d added. You can now log in with it.", "info")
+    flash(_("Passkey \u201c%(name)s\u201d added. You can now log in with it.", name=passkey.name), "info")
     return jsonify(redirect=url_for("passkeys.index"))
 
 
@@ -99,7 +100,7 @@ def remove(passkey_id):
     db.session.delete(passkey)
     audit.add("passkey_removed", seller=seller, detail=passkey.name)
     db.session.commit()
-    flash(f"Passkey \u201c{passkey.name}\u201d removed. It can no longer log you in.", "info")
+    flash(_("Passkey \u201c%(name)s\u201d removed. It can no longer log you in.", name=passkey.name), "info")
     return redirect(url_for("passkeys.index"), 303)
 
 
@@ -112,10 +113,10 @@ def login_options():
 def login():
     checks = login_checks()
     if throttle.retry_after(checks):
-        return jsonify(error="Too many attempts. Please try again later."), 429
+        return jsonify(error=_("Too many attempts. Please try again later.")), 429
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return jsonify(error="Send the passkey as JSON."), 400
+        return jsonify(error=_("Send the passkey as JSON.")), 400
     try:
         seller, passkey = ceremonies.authenticate(data.get("credential"))
     except PasskeyError as error:
@@ -123,7 +124,7 @@ def login():
         throttle.record_failure(checks)
         if error.seller_pk is not None:
             audit.record("passkey_login_failed", seller_pk=error.seller_pk)
-        return jsonify(error=f"{error} {LOGIN_FAILED}"), 400
+        return jsonify(error=f"{error} {LOGIN_FAILED!s}"), 400
     # The counter first: a crash before the session is written leaves a login to redo, never
     # a counter that a cloned authenticator could replay.
     db.session.commit()

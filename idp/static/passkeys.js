@@ -26,6 +26,13 @@
     if (status) status.textContent = message;
   }
 
+  // The page's words for each message (data- attributes of the status line, translated by QSM),
+  // else English.
+  function words(name, english) {
+    var status = document.getElementById("passkey-status");
+    return (status && status.dataset[name]) || english;
+  }
+
   function post(url, body) {
     return fetch(url, {
       method: "POST",
@@ -74,7 +81,7 @@
     if (result.ok && result.data.redirect) {
       window.location.assign(result.data.redirect);
     } else {
-      say(result.data.error || "Something went wrong. Please try again.");
+      say(result.data.error || words("generic", "Something went wrong. Please try again."));
     }
   }
 
@@ -82,18 +89,18 @@
   var create = document.getElementById("passkey-register");
   if (create) {
     create.addEventListener("click", function () {
-      if (!window.PublicKeyCredential) { say("This browser cannot create passkeys."); return; }
+      if (!window.PublicKeyCredential) { say(words("unsupported", "This browser cannot create passkeys.")); return; }
       var options = JSON.parse(document.getElementById("passkey-options").textContent);
       options.challenge = toBuffer(options.challenge);
       options.user.id = toBuffer(options.user.id);
       descriptors(options.excludeCredentials);
       create.disabled = true;
-      say("Follow your browser's instructions to create the passkey...");
+      say(words("follow", "Follow your browser's instructions to create the passkey..."));
       navigator.credentials.create({ publicKey: options }).then(function (credential) {
         return post(create.dataset.url, { name: create.dataset.name, credential: registrationJSON(credential) });
       }).then(finish).catch(function () {
         create.disabled = false;
-        say("No passkey was created. You can try again.");
+        say(words("notCreated", "No passkey was created. You can try again."));
       });
     });
   }
@@ -110,7 +117,7 @@
       var controller = new AbortController();
       pending = controller;
       return post(button.dataset.optionsUrl).then(function (result) {
-        if (!result.ok) throw new Error(result.data.error || "Passkey login is not available.");
+        if (!result.ok) throw new Error(result.data.error || words("unavailable", "Passkey login is not available."));
         var options = result.data;
         options.challenge = toBuffer(options.challenge);
         descriptors(options.allowCredentials);
@@ -118,7 +125,7 @@
         if (mediation) request.mediation = mediation;
         return navigator.credentials.get(request);
       }).then(function (credential) {
-        say("Checking your passkey...");
+        say(words("checking", "Checking your passkey..."));
         return post(button.dataset.url, { credential: assertionJSON(credential), next: next ? next.value : "" });
       }).then(finish);
     };
@@ -127,7 +134,7 @@
       button.disabled = true;
       logIn(null).catch(function (error) {
         if (error && error.name === "AbortError") return;
-        say(error && error.message && error.name === "Error" ? error.message : "No passkey was used. You can try again.");
+        say(error && error.message && error.name === "Error" ? error.message : words("notUsed", "No passkey was used. You can try again."));
       }).then(function () { button.disabled = false; });
     });
 

@@ -44,7 +44,12 @@ def problems(translations, language):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings):
             found.append(f"no {language} translation: {msgid!r}")
-    mo = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in compiled(translations, language) if m.id}
+    # A plural entry's forms: a tuple from the .po, a list from the .mo.
+    mo = {
+        m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, str) else tuple(m.string)
+        for m in compiled(translations, language)
+        if m.id
+    }
     po_strings = {msgid: m.string for msgid, m in entries.items() if not m.fuzzy and m.string}
     if mo != po_strings:
         found.append(f"the {language} .mo does not match its .po (run: flask translations compile)")
