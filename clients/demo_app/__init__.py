@@ -4,6 +4,7 @@ from flask import Flask
 
 import siteops
 from config import DEMO_APP_CONFIGS, INSTANCE, ROOT, check_production_secrets, load_config
+from siteops.i18n import init_i18n
 
 
 def create_demo_app(config=None, test_config=None):
@@ -20,6 +21,7 @@ def create_demo_app(config=None, test_config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations" / "demo_app"))
     csrf.init_app(app)
+    init_i18n(app, ROOT / "clients" / "demo_app" / "translations", ROOT)
 
     from . import web
 

@@ -1,16 +1,63 @@
 """What every Parcel Pal response shares: headers and error pages (relying_party.web), its own
-page for an expired form, and the signed-in seller in every template."""
+page for an expired form, and the signed-in seller in every template.
+
+relying_party.web renders the error pages with Werkzeug's English names and descriptions; they
+reach the seller in the page's language through ``error_title`` and ``error_description``."""
 from flask import render_template
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import default_exceptions
 
 from relying_party import web
 
 from .extensions import db
 from .login_sessions import current_login
 
+# Werkzeug's English names of the statuses (and relying_party.web's for an unexpected error).
+TITLES = {
+    "Bad Request": _l("Bad Request"),
+    "Unauthorized": _l("Unauthorized"),
+    "Forbidden": _l("Forbidden"),
+    "Not Found": _l("Not Found"),
+    "Method Not Allowed": _l("Method Not Allowed"),
+    "Request Entity Too Large": _l("Request Entity Too Large"),
+    "Too Many Requests": _l("Too Many Requests"),
+    "Internal Server Error": _l("Internal Server Error"),
+    "Service Unavailable": _l("Service Unavailable"),
+    "Something went wrong": _l("Something went wrong"),
+}
+# What a person is told in place of Werkzeug's own description of a status.
+DESCRIPTIONS = {
+    400: _l("The request could not be understood. Go back, reload the page and try again."),
+    403: _l("You cannot open this page."),
+    404: _l("This page does not exist. Check the address, or start again from the Parcel Pal home page."),
+    405: _l("This page cannot be used that way. Start again from the Parcel Pal home page."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a few minutes and try again later."),
+    500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("Parcel Pal is temporarily unavailable. Please try again in a moment."),
+}
+# Descriptions relying_party.web writes itself.
+OWN_DESCRIPTIONS = {"Please try again.": _l("Please try again.")}
+
+
+def error_title(title):
+    return str(TITLES.get(title, title))
+
+
+def error_description(status, description):
+    """A status's description in the seller's language: Werkzeug's default one replaced by
+    Parcel Pal's, relying_party's translated, any other (given where the error was raised) as it is."""
+    default = default_exceptions.get(status)
+    if status in DESCRIPTIONS and default is not None and description == default.description:
+        return str(DESCRIPTIONS[status])
+    return str(OWN_DESCRIPTIONS.get(description, description))
+
 
 def init_app(app):
     web.init_app(app, db, "demo_app/error.html")
+    app.add_template_global(error_title)
+    app.add_template_global(error_description)
 
     @app.context_processor
     def signed_in_seller():
@@ -20,6 +67,6 @@ def init_app(app):
     def form_expired(error):
         return render_template(
             "demo_app/problem.html",
-            title="This form has expired",
-            message="The page was open too long or your session ended. Please try again.",
+            title=_("This form has expired"),
+            message=_("The page was open too long or your session ended. Please try again."),
         ), 400

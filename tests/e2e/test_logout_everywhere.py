@@ -21,7 +21,8 @@ def post_form(http, page, form, **fields):
 
 def sign_in_to_parcel_pal(http, demo):
     home = http.get(demo.url("/"), timeout=HTTP_TIMEOUT)
-    [start] = [f for f in parse_forms(home.text) if f["method"] == "post" and "csrf_token" in f["fields"]]
+    # Log in with QSM (the page's other form is the language switcher).
+    [start] = [f for f in parse_forms(home.text) if f["method"] == "post" and f["action"].endswith("/login")]
     consent = post_form(http, home, start)
     if "Allow" in consent.text:
         [allow] = [f for f in parse_forms(consent.text) if any(name == "decision" for name, _ in f["buttons"])]

@@ -1,5 +1,6 @@
 """The pages: home with Log in with QSM, the callback, the seller's orders, and Log out."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from relying_party import token_vault
 
@@ -12,7 +13,7 @@ bp = Blueprint("site", __name__)
 def qsm_problem(error):
     status = 502 if isinstance(error, qsm.QSMUnavailable) else 400
     return render_template(
-        "demo_app/problem.html", title="Logging in with QSM did not work", message=str(error)
+        "demo_app/problem.html", title=_("Logging in with QSM did not work"), message=qsm.message(error)
     ), status
 
 
@@ -56,17 +57,17 @@ def session_over(message):
 def orders():
     login = current_login()
     if login is None:
-        flash("Please log in with QSM to see your orders.", "info")
+        flash(_("Please log in with QSM to see your orders."), "info")
         return redirect(url_for("site.home"))
     try:
         listing = qsm.recent_orders(access_token(login), current_app.config["ORDERS_PER_PAGE"])
     except token_vault.VaultError:
-        return session_over("Your session has ended. Please log in again.")
+        return session_over(_("Your session has ended. Please log in again."))
     except qsm.QSMAccessRevoked:
         # The seller took the grant back at QSM: this session has nothing left to show.
-        return session_over(qsm.REVOKED)
+        return session_over(qsm.message(qsm.REVOKED))
     except qsm.QSMError as error:
-        return render_template("demo_app/orders.html", login=login, listing=None, problem=str(error)), 502
+        return render_template("demo_app/orders.html", login=login, listing=None, problem=qsm.message(error)), 502
     return render_template("demo_app/orders.html", login=login, listing=listing, problem=None)
 
 
@@ -74,17 +75,17 @@ def orders():
 def logout():
     ended = sign_out()
     if ended is None or not ended.id_token:
-        flash("You are logged out of Parcel Pal.", "info")
+        flash(_("You are logged out of Parcel Pal."), "info")
         return redirect(url_for("site.home"))
     if ended.access_token:
         qsm.revoke_access_token(ended.access_token)
     url = qsm.end_session_url(ended.id_token)
     if url is None:
         flash(
-            "You are logged out of Parcel Pal. QSM could not be reached, so you may still be logged in there.",
+            _("You are logged out of Parcel Pal. QSM could not be reached, so you may still be logged in there."),
             "warning",
         )
         return redirect(url_for("site.home"))
     # RP-initiated logout: QSM ends its session too, then sends the browser back home.
-    flash("You are logged out of Parcel Pal.", "info")
+    flash(_("You are logged out of Parcel Pal."), "info")
     return redirect(url)
