@@ -3,6 +3,7 @@ from flask import Flask
 
 import siteops
 from config import ROOT, SMARTSHIP_CONFIGS, check_production_secrets, load_config
+from siteops.i18n import init_i18n
 
 
 def create_app(config=None, test_config=None):
@@ -21,6 +22,7 @@ def create_app(config=None, test_config=None):
 
     from .extensions import csrf, db, limiter, login_manager, migrate
 
+    init_i18n(app, ROOT / "clients" / "smartship" / "translations", ROOT)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations" / "smartship"))
     csrf.init_app(app)

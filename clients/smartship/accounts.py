@@ -2,6 +2,7 @@
 import re
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from websafety.passwords import burn_password_check, check_password, hash_password
@@ -58,7 +59,7 @@ def resolve_identifier(identifier):
 def check_login_id(login_id):
     login_id = normalize_login(login_id)
     if not LOGIN_ID_PATTERN.match(login_id):
-        raise AccountError("A login ID has 3 to 254 characters: letters, digits and . _ @ + -")
+        raise AccountError(_("A login ID has 3 to 254 characters: letters, digits and . _ @ + -"))
     return login_id
 
 
@@ -66,7 +67,7 @@ def create_account(login_id, email, password=None, email_confirmed=False, name=N
     login_id = check_login_id(login_id)
     email = normalize_login(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("Please enter a valid email address.")
+        raise AccountError(_("Please enter a valid email address."))
     if password is not None:
         check_password_policy(password, login_id, email)
     account = Account(
@@ -81,7 +82,9 @@ def create_account(login_id, email, password=None, email_confirmed=False, name=N
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise AccountError(f"The login ID {login_id} is already taken. Please choose another.") from None
+        raise AccountError(
+            _("The login ID %(login_id)s is already taken. Please choose another.", login_id=login_id)
+        ) from None
     if is_primary:
         mark_primary(account)
     return account
@@ -117,11 +120,15 @@ def send_password_reset(account):
     link = current_app.config["BASE_URL"] + url_for("account.reset_password_link", token=token)
     mailer.send(
         account.email,
-        "Reset your SmartShip password",
-        f"Hello,\n\nSomeone asked to set a new password for the SmartShip account {account.login_id}.\n"
-        f"Open this link within 30 minutes to choose a new password:\n\n{link}\n\n"
-        "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
-        "Your QSM password is not affected: QSM and SmartShip are separate systems.\n",
+        _("Reset your SmartShip password"),
+        _(
+            "Hello,\n\nSomeone asked to set a new password for the SmartShip account %(login_id)s.\n"
+            "Open this link within 30 minutes to choose a new password:\n\n%(link)s\n\n"
+            "If you did not ask for this, you can ignore this email: your password stays as it is.\n"
+            "Your QSM password is not affected: QSM and SmartShip are separate systems.\n",
+            login_id=account.login_id,
+            link=link,
+        ),
     )
 
 
@@ -130,9 +137,13 @@ def send_email_confirmation(account):
     link = current_app.config["BASE_URL"] + url_for("account.confirm_email_link", token=token)
     mailer.send(
         account.email,
-        "Confirm your SmartShip email address",
-        f"Welcome to SmartShip.\n\n"
-        f"Open this link to confirm the email address of your account {account.login_id}:\n\n{link}\n",
+        _("Confirm your SmartShip email address"),
+        _(
+            "Welcome to SmartShip.\n\nOpen this link to confirm the email address of your account %(login_id)s:\n\n"
+            "%(link)s\n",
+            login_id=account.login_id,
+            link=link,
+        ),
     )
 
 
@@ -140,11 +151,11 @@ def reset_password(token, password):
     """Set the password through a reset link; the link works once. Returns the account."""
     row = account_tokens.peek(token, account_tokens.RESET)
     if row is None:
-        raise AccountError("This password reset link has expired or was already used. Please ask for a new one.")
+        raise AccountError(_("This password reset link has expired or was already used. Please ask for a new one."))
     check_password_policy(password, row.account.login_id, row.account.email)
     row = account_tokens.spend(token, account_tokens.RESET)
     if row is None:
-        raise AccountError("This password reset link has expired or was already used. Please ask for a new one.")
+        raise AccountError(_("This password reset link has expired or was already used. Please ask for a new one."))
     account = row.account
     set_password(account, password)
     # The mail reached the address on file, so that address is now proven.
@@ -157,7 +168,7 @@ def reset_password(token, password):
 def confirm_email(token):
     row = account_tokens.spend(token, account_tokens.CONFIRM)
     if row is None or row.email != row.account.email:
-        raise AccountError("This confirmation link has expired or was already used.")
+        raise AccountError(_("This confirmation link has expired or was already used."))
     row.account.email_confirmed_at = row.account.email_confirmed_at or utcnow()
     db.session.commit()
     return row.account

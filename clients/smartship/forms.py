@@ -1,26 +1,31 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
+PASSWORDS_DIFFER = _l("The passwords do not match.")
+
 
 class LinkedSignupForm(FlaskForm):
     registration_type = StringField(
-        "Membership registration type", default="new", validators=[AnyOf(["new", "existing"])]
+        _l("Membership registration type"), default="new", validators=[AnyOf(["new", "existing"])]
     )
-    login_id = StringField("Login ID", validators=[Optional(), Length(max=254)])
-    existing_account = StringField("SmartShip account", validators=[Optional(), Length(max=254)])
-    typed_login = StringField("Login ID or email", validators=[Optional(), Length(max=254)])
-    password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
+    login_id = StringField(_l("Login ID"), validators=[Optional(), Length(max=254)])
+    existing_account = StringField(_l("SmartShip account"), validators=[Optional(), Length(max=254)])
+    typed_login = StringField(_l("Login ID or email"), validators=[Optional(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)])
     action = StringField(default="done", validators=[AnyOf(["done", "reset"])])
-    agree_all = BooleanField("Agree to all")
-    agree_terms = BooleanField("(Required) I agree to the SmartShip terms of service")
-    agree_privacy = BooleanField("(Required) I agree to the SmartShip privacy policy")
+    agree_all = BooleanField(_l("Agree to all"))
+    agree_terms = BooleanField(_l("(Required) I agree to the SmartShip terms of service"))
+    agree_privacy = BooleanField(_l("(Required) I agree to the SmartShip privacy policy"))
     agree_qsm_data = BooleanField(
-        "(Required) I agree that SmartShip receives my seller information"
-        " (email, name, shop, phone, address) and orders from QSM"
+        _l(
+            "(Required) I agree that SmartShip receives my seller information"
+            " (email, name, shop, phone, address) and orders from QSM"
+        )
     )
-    agree_marketing = BooleanField("(Optional) Send me SmartShip news and offers by email")
-    submit = SubmitField("Done")
+    agree_marketing = BooleanField(_l("(Optional) Send me SmartShip news and offers by email"))
+    submit = SubmitField(_l("Done"))
 
     def agreed(self):
         items = {
@@ -39,39 +44,39 @@ class ActionForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    identifier = StringField("Login ID or email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    identifier = StringField(_l("Login ID or email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     next = HiddenField(validators=[Length(max=2048)])
-    submit = SubmitField("Log in")
+    submit = SubmitField(_l("Log in"))
 
 
 class DirectSignupForm(FlaskForm):
-    login_id = StringField("Login ID", validators=[DataRequired(), Length(min=3, max=254)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(min=3, max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(
-        "Confirm password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")]
+        _l("Confirm password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
     )
-    submit = SubmitField("Sign up")
+    submit = SubmitField(_l("Sign up"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    identifier = StringField("Login ID or email", validators=[DataRequired(), Length(max=254)])
-    submit = SubmitField("Send reset link")
+    identifier = StringField(_l("Login ID or email"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send reset link"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(
-        "Confirm new password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")]
+        _l("Confirm new password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
     )
-    submit = SubmitField("Set new password")
+    submit = SubmitField(_l("Set new password"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(
-        "Confirm new password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")]
+        _l("Confirm new password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))

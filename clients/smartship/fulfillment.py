@@ -1,10 +1,14 @@
 """Applying for fulfillment service and warehouse use, and reporting each change to QSM."""
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from . import qsm
 from .extensions import db
 from .models import FulfillmentApplication, utcnow
 from .service_setup import report_inventory_link
 
 WAREHOUSES = ("Singapore (Tuas)", "Singapore (Changi)")
+# What a seller reads for each warehouse (the names above are what is stored).
+WAREHOUSE_LABELS = {"Singapore (Tuas)": _l("Singapore (Tuas)"), "Singapore (Changi)": _l("Singapore (Changi)")}
 
 
 class FulfillmentError(ValueError):
@@ -31,10 +35,10 @@ def application_for(account):
 
 def apply_for_fulfillment(account, warehouse):
     if warehouse not in WAREHOUSES:
-        raise FulfillmentError("Please choose a warehouse.")
+        raise FulfillmentError(_("Please choose a warehouse."))
     application = application_for(account)
     if application.status in ("pending", "approved"):
-        raise FulfillmentError("You have already applied for fulfillment service.")
+        raise FulfillmentError(_("You have already applied for fulfillment service."))
     application.status = "pending"
     application.warehouse = warehouse
     application.applied_at = utcnow()

@@ -5,6 +5,7 @@ import secrets
 import time
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from relying_party import token_vault
@@ -84,7 +85,7 @@ def check_agreements(agreed):
     missing = [item for item in REQUIRED_AGREEMENTS if item not in agreed]
     if missing:
         raise LinkingError(
-            "Please agree to the SmartShip terms of service, the privacy policy and the use of your QSM data."
+            _("Please agree to the SmartShip terms of service, the privacy policy and the use of your QSM data.")
         )
 
 
@@ -109,7 +110,7 @@ def create_linked_account(pending, login_id, agreed):
     claims = pending.claims
     login_id = normalize_login(login_id or claims.get("email"))
     if not login_id or len(login_id) > 254:
-        raise LinkingError("Please choose a login ID.")
+        raise LinkingError(_("Please choose a login ID."))
     existing = find_link(pending.platform, pending.sub)
     if existing is not None:
         raise AlreadyLinked(existing.account)
@@ -119,7 +120,11 @@ def create_linked_account(pending, login_id, agreed):
         if existing is not None:
             raise AlreadyLinked(existing.account)
         raise LoginIdTaken(
-            f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."
+            _(
+                "The login ID %(login_id)s is already used by another SmartShip account."
+                " Please choose another login ID.",
+                login_id=login_id,
+            )
         )
     now = utcnow()
     account = Account(
@@ -142,7 +147,11 @@ def create_linked_account(pending, login_id, agreed):
     _commit_link(
         seller,
         LoginIdTaken(
-            f"The login ID {login_id} is already used by another SmartShip account. Please choose another login ID."
+            _(
+                "The login ID %(login_id)s is already used by another SmartShip account."
+                " Please choose another login ID.",
+                login_id=login_id,
+            )
         ),
     )
     return account
@@ -244,14 +253,14 @@ def link_existing_account(pending, account, password, agreed):
     if not verify_password(account, password):
         if not account.has_password:
             raise NoPasswordYet(
-                "This SmartShip account has no password yet. Use Password Reset to set one, then finish linking."
+                _("This SmartShip account has no password yet. Use Password Reset to set one, then finish linking.")
             )
-        raise WrongPassword("The password is not correct.")
+        raise WrongPassword(_("The password is not correct."))
     existing = find_link(pending.platform, pending.sub)
     if existing is not None:
         raise AlreadyLinked(existing.account)
     if any(link.platform == pending.platform for link in account.links):
-        raise LinkedToAnotherSeller("This SmartShip account is already linked to another QSM seller.")
+        raise LinkedToAnotherSeller(_("This SmartShip account is already linked to another QSM seller."))
     now = utcnow()
     has_application = db.session.execute(db.select(FulfillmentApplication.id).filter_by(account_id=account.id)).first()
     seller = _use_up(pending)

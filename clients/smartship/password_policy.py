@@ -2,6 +2,8 @@
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 
@@ -18,11 +20,11 @@ def common_passwords():
 
 def check_password_policy(password, login_id, email):
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"The password must have at least {MIN_LENGTH} characters.")
+        raise WeakPassword(_("The password must have at least %(count)s characters.", count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"The password must have at most {MAX_LENGTH} characters.")
+        raise WeakPassword(_("The password must have at most %(count)s characters.", count=MAX_LENGTH))
     lowered = password.strip().lower()
     if lowered in {(login_id or "").lower(), (email or "").lower()}:
-        raise WeakPassword("The password must not be your login ID or email address.")
+        raise WeakPassword(_("The password must not be your login ID or email address."))
     if lowered in common_passwords() or len(set(lowered)) <= 2:
-        raise WeakPassword("This password is too common. Please choose another.")
+        raise WeakPassword(_("This password is too common. Please choose another."))

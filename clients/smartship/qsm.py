@@ -9,6 +9,7 @@ QSMRefused when it answered with an error or a token that does not validate), so
 show a page instead of a traceback.
 """
 from flask import current_app, url_for
+from flask_babel import gettext as _
 
 from relying_party import authorization_request, authorization_response, rp_initiated_logout, tokens
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
@@ -22,7 +23,7 @@ def platforms():
 def get_platform(platform_id):
     platform = platforms().get(platform_id)
     if platform is None:
-        raise QSMRefused("This marketplace is not connected to SmartShip.")
+        raise QSMRefused(_("This marketplace is not connected to SmartShip."))
     return platform
 
 

@@ -1,6 +1,8 @@
 """Getting a usable QSM access token for a link, refreshing it at most once at a time."""
 import time
 
+from flask_babel import gettext as _
+
 from relying_party import token_vault
 
 from . import qsm
@@ -28,7 +30,7 @@ def access_token(link, force_refresh=False):
     Raises qsm.QSMAccessRevoked (and marks the link) when QSM no longer honours the grant.
     """
     if link.needs_reauthorization:
-        raise qsm.QSMAccessRevoked("The QSM link needs to be authorized again.")
+        raise qsm.QSMAccessRevoked(_("The QSM link needs to be authorized again."))
     if not force_refresh and _fresh_enough(link):
         return token_vault.decrypt(link.access_token_encrypted)
     stale_token = link.access_token_encrypted
@@ -50,7 +52,7 @@ def access_token(link, force_refresh=False):
         if link.access_token_encrypted != stale_token and _fresh_enough(link):
             return token_vault.decrypt(link.access_token_encrypted)
         if time.time() > deadline:
-            raise qsm.QSMUnavailable("QSM access is being renewed; please try again in a moment.")
+            raise qsm.QSMUnavailable(_("QSM access is being renewed; please try again in a moment."))
         time.sleep(0.2)
     if link.access_token_encrypted != stale_token and _fresh_enough(link):
         db.session.execute(db.update(QsmLink).where(QsmLink.id == link.id).values(refresh_lease_until=None))
@@ -59,7 +61,7 @@ def access_token(link, force_refresh=False):
     refresh_token = token_vault.decrypt(link.refresh_token_encrypted) if link.refresh_token_encrypted else None
     if not refresh_token:
         mark_needs_reauthorization(link)
-        raise qsm.QSMAccessRevoked("SmartShip has no QSM refresh token for this link.")
+        raise qsm.QSMAccessRevoked(_("SmartShip has no QSM refresh token for this link."))
     try:
         token = qsm.refresh(link.platform, refresh_token)
     except qsm.QSMAccessRevoked:

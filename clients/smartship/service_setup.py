@@ -1,4 +1,5 @@
 """The basic service setup after linking: the order link and the QX Smart Inventory link."""
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from . import qsm
@@ -48,7 +49,7 @@ def import_orders(link):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise qsm.QSMUnavailable("Another sync was running; please try again.") from None
+        raise qsm.QSMUnavailable(_("Another sync was running; please try again.")) from None
     return new
 
 

@@ -6,6 +6,7 @@ throttle holds across all instances.
 import time
 
 from flask import current_app, request
+from flask_babel import ngettext
 from limits import parse
 
 from .extensions import limiter
@@ -37,4 +38,8 @@ def record_failure(kind, account_key=None):
 
 def describe_wait(seconds):
     minutes = max(1, (seconds + 59) // 60)
-    return f"Too many attempts. Please try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return ngettext(
+        "Too many attempts. Please try again in %(num)d minute.",
+        "Too many attempts. Please try again in %(num)d minutes.",
+        minutes,
+    )

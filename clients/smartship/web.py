@@ -1,15 +1,48 @@
 """What every SmartShip response shares: headers and error pages (relying_party.web), and the
-signed-in account (Flask-Login, over a live server-side session)."""
+signed-in account (Flask-Login, over a live server-side session). Error pages and the login
+message are in the seller's language."""
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
 from relying_party import web
 
 from .extensions import db, login_manager
 from .models import Account
 from .session_login import session_is_live
 
+ERROR_TEMPLATE = "smartship/error.html"
+
+# What a seller is told; the status line carries the status's name.
+DESCRIPTIONS = {
+    400: _l("The request could not be understood. Go back, reload the page and try again."),
+    403: _l("You cannot open this page."),
+    404: _l("This page does not exist. Check the address, or start again from the SmartShip home page."),
+    405: _l("This page cannot be used that way. Start again from the SmartShip home page."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Please wait a few minutes and try again later."),
+    500: _l("Something went wrong on our side. Please try again later."),
+}
+# Werkzeug's English names of the statuses, in the seller's language.
+TITLES = {
+    "Bad Request": _l("Bad Request"),
+    "Unauthorized": _l("Unauthorized"),
+    "Forbidden": _l("Forbidden"),
+    "Not Found": _l("Not Found"),
+    "Method Not Allowed": _l("Method Not Allowed"),
+    "Request Entity Too Large": _l("Request Entity Too Large"),
+    "Too Many Requests": _l("Too Many Requests"),
+    "Internal Server Error": _l("Internal Server Error"),
+    "Service Unavailable": _l("Service Unavailable"),
+}
+CSRF_EXPIRED = _l("This form has expired or was not sent from SmartShip. Go back, reload the page and try again.")
+
 
 def init_app(app):
     login_manager.login_view = "account.login"
-    login_manager.login_message = "Please log in to SmartShip."
+    login_manager.login_message = _l("Please log in to SmartShip.")
+    login_manager.localize_callback = str  # the lazy message in the seller's language, for the session
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
@@ -24,4 +57,21 @@ def init_app(app):
             return None
         return account
 
-    web.init_app(app, db, "smartship/error.html")
+    web.init_app(app, db, ERROR_TEMPLATE)
+    # Replaces relying_party.web's page for HTTP errors with one in the seller's language.
+    app.register_error_handler(HTTPException, error_page)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return render_template(
+            ERROR_TEMPLATE, status=500, title=_l("Something went wrong"), description=_l("Please try again.")
+        ), 500
+
+
+def error_page(error):
+    status = error.code or 500
+    description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
+    title = TITLES.get(error.name, error.name)
+    return render_template(ERROR_TEMPLATE, status=status, title=str(title), description=str(description)), status

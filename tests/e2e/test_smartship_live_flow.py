@@ -30,7 +30,10 @@ def submit_first_form(http, response, **fields):
     [form] = [
         f
         for f in parse_forms(response.text)
-        if f["method"] == "post" and "csrf_token" in f["fields"] and set(fields) <= f["fields"].keys()
+        if f["method"] == "post"
+        and "csrf_token" in f["fields"]
+        and set(fields) <= f["fields"].keys()
+        and not f["action"].endswith("/language")  # the language switcher in the footer
     ][-1:]
     action = requests.compat.urljoin(response.url, form["action"] or response.url)
     return http.post(action, data={**form["fields"], **fields}, timeout=HTTP_TIMEOUT)

@@ -1,5 +1,6 @@
 """SmartShip's own accounts: both ways to log in, direct sign-up, password reset and change."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from websafety.redirects import safe_next
@@ -26,8 +27,8 @@ from ..session_login import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
 
-LOGIN_FAILED = "The login ID or password is not correct."
-RESET_SENT = (
+LOGIN_FAILED = _l("The login ID or password is not correct.")
+RESET_SENT = _l(
     "If an account matches, we sent a password reset link to its email address. The link works once, for 30 minutes."
 )
 
@@ -52,7 +53,7 @@ def login():
             flash(throttle.describe_wait(wait), "error")
             status = 429
         elif reason == "ambiguous":
-            flash("Several SmartShip accounts use this email address. Please log in with your login ID.", "error")
+            flash(_("Several SmartShip accounts use this email address. Please log in with your login ID."), "error")
             status = 400
         elif verify_password(account, form.password.data):
             sign_in(account, via="password")
@@ -60,13 +61,13 @@ def login():
         else:
             throttle.record_failure("login", throttle_key)
             if account is not None and not account.has_password:
-                flash("No password is set for this account yet: it was created through linked sign-up from QSM. "
-                      "Set one with password reset, or log in with QSM.", "error")
+                flash(_("No password is set for this account yet: it was created through linked sign-up from QSM. "
+                        "Set one with password reset, or log in with QSM."), "error")
             else:
-                flash(LOGIN_FAILED, "error")
+                flash(str(LOGIN_FAILED), "error")
             status = 400
     elif request.method == "POST":
-        flash(LOGIN_FAILED, "error")
+        flash(str(LOGIN_FAILED), "error")
         status = 400
     return render_template("smartship/login.html", form=form, platforms=qsm.platforms()), status
 
@@ -80,7 +81,7 @@ def logout():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("account.login"))
     ended = sign_out()
-    flash("You have been logged out of SmartShip.", "info")
+    flash(_("You have been logged out of SmartShip."), "info")
     if ended is not None and ended.row.via == "qsm" and ended.id_token:
         # Signed in through QSM: log out there too (RP-initiated logout), then come back.
         url = qsm.end_session_url(ended.row.platform, ended.id_token, url_for("account.login"))
@@ -107,8 +108,11 @@ def direct_signup():
         else:
             send_email_confirmation(account)
             flash(
-                f"Your account {account.login_id} is ready."
-                f" We sent a link to {account.email} to confirm your email address.",
+                _(
+                    "Your account %(login_id)s is ready. We sent a link to %(email)s to confirm your email address.",
+                    login_id=account.login_id,
+                    email=account.email,
+                ),
                 "info",
             )
             return redirect(url_for("account.login"))
@@ -121,11 +125,11 @@ def confirm_email_link(token):
     try:
         account = confirm_email(token)
     except AccountError as error:
-        return render_template("smartship/message.html", title="Link expired", message=str(error)), 400
+        return render_template("smartship/message.html", title=_("Link expired"), message=str(error)), 400
     return render_template(
         "smartship/message.html",
-        title="Email confirmed",
-        message=f"The email address of {account.login_id} is confirmed.",
+        title=_("Email confirmed"),
+        message=_("The email address of %(login_id)s is confirmed.", login_id=account.login_id),
     )
 
 
@@ -143,7 +147,7 @@ def forgot_password():
         for target in targets:
             send_password_reset(target)
         # The same answer whether or not an account exists.
-        flash(RESET_SENT, "info")
+        flash(str(RESET_SENT), "info")
         return redirect(url_for("account.forgot_password"))
     return render_template("smartship/forgot_password.html", form=form), (400 if request.method == "POST" else 200)
 
@@ -153,8 +157,8 @@ def reset_password_link(token):
     if row is None:
         return render_template(
             "smartship/message.html",
-            title="Link expired",
-            message="This password reset link has expired or was already used. Please ask for a new one.",
+            title=_("Link expired"),
+            message=_("This password reset link has expired or was already used. Please ask for a new one."),
         ), 400
     form = ResetPasswordForm()
     status = 200
@@ -169,10 +173,14 @@ def reset_password_link(token):
                 sign_out()
             if session.get("resume_linking") and session.get("pending_signup"):
                 session.pop("resume_linking")
-                flash("Your new password is set. Enter it to finish linking your account.", "info")
+                flash(_("Your new password is set. Enter it to finish linking your account."), "info")
                 return redirect(url_for("signup.form"))
             flash(
-                f"Your new password is set. Log in with your login ID {account.login_id} and the new password.", "info"
+                _(
+                    "Your new password is set. Log in with your login ID %(login_id)s and the new password.",
+                    login_id=account.login_id,
+                ),
+                "info",
             )
             return redirect(url_for("account.login"))
     elif request.method == "POST":
@@ -187,7 +195,7 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         if not verify_password(current_user, form.current_password.data):
-            flash("The current password is not correct.", "error")
+            flash(_("The current password is not correct."), "error")
             status = 400
         else:
             try:
@@ -197,7 +205,7 @@ def change_password():
                 status = 400
             else:
                 sign_in(current_user._get_current_object(), via="password")
-                flash("Your SmartShip password has been changed. Other sessions have been logged out.", "info")
+                flash(_("Your SmartShip password has been changed. Other sessions have been logged out."), "info")
                 return redirect(url_for("account.details"))
     elif request.method == "POST":
         status = 400

@@ -1,8 +1,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import ActionForm
-from ..fulfillment import WAREHOUSES, FulfillmentError, application_to_show, apply_for_fulfillment
+from ..fulfillment import WAREHOUSE_LABELS, FulfillmentError, application_to_show, apply_for_fulfillment
 
 bp = Blueprint("fulfillment", __name__)
 
@@ -17,9 +18,11 @@ def index():
         except FulfillmentError as error:
             flash(str(error), "error")
         else:
-            flash("Your application for fulfillment service has been sent.", "info")
+            flash(_("Your application for fulfillment service has been sent."), "info")
             for problem in problems:
-                flash(f"QSM will be told later: {problem}", "warning")
+                flash(_("QSM will be told later: %(problem)s", problem=problem), "warning")
             return redirect(url_for("fulfillment.index"))
     application = application_to_show(current_user)
-    return render_template("smartship/fulfillment.html", application=application, form=form, warehouses=WAREHOUSES)
+    return render_template(
+        "smartship/fulfillment.html", application=application, form=form, warehouses=WAREHOUSE_LABELS
+    )

@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import qsm
@@ -29,7 +30,7 @@ def index():
 @login_required
 def sync():
     if not ActionForm().validate_on_submit():
-        flash("Your session expired. Please try again.", "error")
+        flash(_("Your session expired. Please try again."), "error")
         return redirect(url_for("orders.index"))
     status = fulfillment_status(current_user)
     for link in current_user.links:
@@ -38,9 +39,9 @@ def sync():
                 report_inventory_link(link)
             new = import_orders(link)
         except qsm.QSMAccessRevoked:
-            flash("The QSM link needs to be authorized again.", "error")
+            flash(_("The QSM link needs to be authorized again."), "error")
         except qsm.QSMError as error:
             flash(str(error), "error")
         else:
-            flash(f"Orders are up to date ({new} new).", "info")
+            flash(_("Orders are up to date (%(new)s new).", new=new), "info")
     return redirect(url_for("orders.index"))

@@ -1,5 +1,6 @@
 """Linked sign-up from QSM: start, callback, and the sign-up page with its Done button."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from relying_party import token_vault
 
@@ -73,7 +74,7 @@ def callback(platform_id):
         sign_in_from_qsm(link.account, platform_id, claims, token.get("id_token"))
         if link.inventory_reported_status is None:
             for problem in complete_service_setup(link):
-                flash(f"Setup with QSM will be retried: {problem}", "warning")
+                flash(_("Setup with QSM will be retried: %(problem)s", problem=problem), "warning")
         return redirect(url_for("orders.index"))
 
     session["pending_signup"] = hold_pending_signup(platform_id, token, claims)
@@ -97,7 +98,7 @@ def form():
             return page.link_existing()
         return page.create_new()
     if request.method == "POST":
-        flash("Please check the form and try again.", "error")
+        flash(_("Please check the form and try again."), "error")
         page.status = 400
     return page.render()
 
@@ -144,7 +145,7 @@ class SignupPage:
         sign_in_from_qsm(account, self.platform, self.claims, self.id_token)
         link = next(link for link in account.links if link.platform == self.platform)
         for problem in complete_service_setup(link):
-            flash(f"Setup with QSM will be retried: {problem}", "warning")
+            flash(_("Setup with QSM will be retried: %(problem)s", problem=problem), "warning")
         flash(message, "info")
         return redirect(url_for("orders.index"))
 
@@ -162,7 +163,7 @@ class SignupPage:
             return self.fail(str(error), 409)
         except LinkingError as error:
             return self.fail(str(error), 400)
-        return self.finish(account, "Your SmartShip account is ready and linked to your QSM seller account.")
+        return self.finish(account, _("Your SmartShip account is ready and linked to your QSM seller account."))
 
     def chosen_account(self):
         """The account picked from the list, or typed by login ID or email: (account, problem)."""
@@ -172,7 +173,7 @@ class SignupPage:
             return listed[choice], None
         account, reason = resolve_identifier(self.form.typed_login.data)
         if reason == "ambiguous":
-            return None, "Several SmartShip accounts use this email address. Please enter the login ID instead."
+            return None, _("Several SmartShip accounts use this email address. Please enter the login ID instead.")
         return account, None
 
     def is_listed(self, account):
@@ -194,7 +195,7 @@ class SignupPage:
             # Unknown typed login: the same answer and cost as a wrong password.
             verify_password(None, self.form.password.data)
             throttle.record_failure("link", throttle_key)
-            return self.fail(WRONG_PASSWORD, 400)
+            return self.fail(str(WRONG_PASSWORD), 400)
         try:
             account = link_existing_account(self.pending, account, self.form.password.data or "", self.form.agreed())
         except AlreadyLinked as linked:
@@ -207,15 +208,15 @@ class SignupPage:
             # why (and that Password Reset helps); for a typed login ID the answer would tell
             # anyone whether that account exists and has no password.
             throttle.record_failure("link", throttle_key)
-            return self.fail(str(error) if self.is_listed(account) else WRONG_PASSWORD, 400)
+            return self.fail(str(error) if self.is_listed(account) else str(WRONG_PASSWORD), 400)
         except LinkedToAnotherSeller as error:
             return self.fail(str(error), 409)
         except WrongPassword:
             throttle.record_failure("link", throttle_key)
-            return self.fail(WRONG_PASSWORD, 400)
+            return self.fail(str(WRONG_PASSWORD), 400)
         except LinkingError as error:
             return self.fail(str(error), 400)
-        return self.finish(account, "Your SmartShip account is now linked to your QSM seller account.")
+        return self.finish(account, _("Your SmartShip account is now linked to your QSM seller account."))
 
     def send_reset(self, account):
         wait = throttle.retry_after("reset")
@@ -227,11 +228,13 @@ class SignupPage:
             send_password_reset(account)
         session["resume_linking"] = True
         flash(
-            "If that account exists, we sent a password reset link to its email address. "
-            "Set a new password, then come back here to finish linking.",
+            _(
+                "If that account exists, we sent a password reset link to its email address. "
+                "Set a new password, then come back here to finish linking."
+            ),
             "info",
         )
         return redirect(url_for("signup.form"))
 
 
-WRONG_PASSWORD = "The login ID or password is not correct."
+WRONG_PASSWORD = _l("The login ID or password is not correct.")
