@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from siteops.i18n import status_title
 from websafety.headers import add_security_headers
 
 from .auth.session import session_is_live
@@ -22,18 +23,6 @@ DESCRIPTIONS = {
     413: _l("What you sent is too large."),
     429: _l("Too many requests. Please wait a few minutes and try again later."),
     500: _l("Something went wrong on our side. Please try again later."),
-}
-# Werkzeug's English names of the statuses, in the seller's language.
-TITLES = {
-    "Bad Request": _l("Bad Request"),
-    "Unauthorized": _l("Unauthorized"),
-    "Forbidden": _l("Forbidden"),
-    "Not Found": _l("Not Found"),
-    "Method Not Allowed": _l("Method Not Allowed"),
-    "Request Entity Too Large": _l("Request Entity Too Large"),
-    "Too Many Requests": _l("Too Many Requests"),
-    "Internal Server Error": _l("Internal Server Error"),
-    "Service Unavailable": _l("Service Unavailable"),
 }
 CSRF_EXPIRED = _l("This form has expired or was not sent from QSM. Go back, reload the page and try again.")
 
@@ -90,5 +79,5 @@ def error_response(error):
         response.headers["Cache-Control"] = "no-store"
         return response
     description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
-    title = TITLES.get(error.name, error.name)
+    title = status_title(error.name)
     return render_template("idp/error.html", status=status, title=str(title), description=str(description)), status

@@ -17,14 +17,33 @@ from urllib.parse import urlencode
 
 import click
 from flask import Blueprint, current_app, has_request_context, redirect, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, lazy_gettext as _l
 
 from websafety.redirects import safe_next
 
 LANGUAGES = {"en": "English", "ja": "日本語"}
+# Werkzeug's English names of HTTP statuses (and relying_party.web's own), in the page's language.
+# Every site's babel.cfg extracts this module, so each catalogue translates them.
+STATUS_TITLES = {
+    "Bad Request": _l("Bad Request"),
+    "Unauthorized": _l("Unauthorized"),
+    "Forbidden": _l("Forbidden"),
+    "Not Found": _l("Not Found"),
+    "Method Not Allowed": _l("Method Not Allowed"),
+    "Request Entity Too Large": _l("Request Entity Too Large"),
+    "Too Many Requests": _l("Too Many Requests"),
+    "Internal Server Error": _l("Internal Server Error"),
+    "Service Unavailable": _l("Service Unavailable"),
+    "Something went wrong": _l("Something went wrong"),
+}
 DEFAULT_LANGUAGE = "en"
 COOKIE = "lang"
 COOKIE_AGE = 365 * 24 * 3600
+
+
+def status_title(name):
+    """An HTTP status's name (as Werkzeug gives it) in the page's language."""
+    return str(STATUS_TITLES.get(name, name))
 
 
 def chosen_language():

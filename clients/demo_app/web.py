@@ -9,23 +9,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import default_exceptions
 
 from relying_party import web
+from siteops.i18n import status_title
 
 from .extensions import db
 from .login_sessions import current_login
 
-# Werkzeug's English names of the statuses (and relying_party.web's for an unexpected error).
-TITLES = {
-    "Bad Request": _l("Bad Request"),
-    "Unauthorized": _l("Unauthorized"),
-    "Forbidden": _l("Forbidden"),
-    "Not Found": _l("Not Found"),
-    "Method Not Allowed": _l("Method Not Allowed"),
-    "Request Entity Too Large": _l("Request Entity Too Large"),
-    "Too Many Requests": _l("Too Many Requests"),
-    "Internal Server Error": _l("Internal Server Error"),
-    "Service Unavailable": _l("Service Unavailable"),
-    "Something went wrong": _l("Something went wrong"),
-}
 # What a person is told in place of Werkzeug's own description of a status.
 DESCRIPTIONS = {
     400: _l("The request could not be understood. Go back, reload the page and try again."),
@@ -42,7 +30,7 @@ OWN_DESCRIPTIONS = {"Please try again.": _l("Please try again.")}
 
 
 def error_title(title):
-    return str(TITLES.get(title, title))
+    return status_title(title)
 
 
 def error_description(status, description):

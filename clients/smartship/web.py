@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from relying_party import web
+from siteops.i18n import status_title
 
 from .extensions import db, login_manager
 from .models import Account
@@ -23,18 +24,6 @@ DESCRIPTIONS = {
     413: _l("What you sent is too large."),
     429: _l("Too many requests. Please wait a few minutes and try again later."),
     500: _l("Something went wrong on our side. Please try again later."),
-}
-# Werkzeug's English names of the statuses, in the seller's language.
-TITLES = {
-    "Bad Request": _l("Bad Request"),
-    "Unauthorized": _l("Unauthorized"),
-    "Forbidden": _l("Forbidden"),
-    "Not Found": _l("Not Found"),
-    "Method Not Allowed": _l("Method Not Allowed"),
-    "Request Entity Too Large": _l("Request Entity Too Large"),
-    "Too Many Requests": _l("Too Many Requests"),
-    "Internal Server Error": _l("Internal Server Error"),
-    "Service Unavailable": _l("Service Unavailable"),
 }
 CSRF_EXPIRED = _l("This form has expired or was not sent from SmartShip. Go back, reload the page and try again.")
 
@@ -73,5 +62,5 @@ def init_app(app):
 def error_page(error):
     status = error.code or 500
     description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
-    title = TITLES.get(error.name, error.name)
+    title = status_title(error.name)
     return render_template(ERROR_TEMPLATE, status=status, title=str(title), description=str(description)), status
