@@ -6,15 +6,16 @@ Clients and resource servers call these many times a second, and each answer is 
 two. Served through Flask and Authlib, the framework cost several times the work itself (a
 request context, the session, routing, Authlib's request objects, ORM entities), so this WSGI
 layer answers them from the environ (wire.py) with plain rows on the driver's cursor
-(siteops.statements) over a connection in autocommit: a client's own token is 2 statements, a
-refresh 2 (PostgreSQL), introspection 1, UserInfo 1. The rules are the ones the rest of QSM
+(siteops.statements) over a connection in autocommit: a client's own token is 1 statement (2
+the first time this process sees the client), a refresh 2 (PostgreSQL), introspection 1,
+UserInfo 1. The rules are the ones the rest of QSM
 uses: client authentication (client_auth.py), scopes and ID tokens (grants.py), token state
 (models.oauth), claims (claims.py), and Authlib's error classes for every refusal. A refresh
 that does not simply succeed, and every other grant, goes on to Flask, where Authlib serves it;
 the routes stay in Flask's URL map as build-only rules, for ``url_for``.
 """
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnauthorizedClientError
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, UnauthorizedClientError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oidc.core.grants.util import is_openid_scope
 
@@ -27,7 +28,7 @@ from ..extensions import db
 from ..models.oauth import allowed_scope, has_grant_type, refresh_token_active
 from . import keys
 from .claims import seller_claims
-from .client_auth import authenticate_client, plausible_client_id, presented_credentials
+from .client_auth import KnownClients, authenticate_client, plausible_client_id, presented_credentials
 from .endpoints import REALM, SECRET_AUTH_METHODS, BearerChallenge, InsufficientScope
 from .grants import client_token_scope, keeps_refresh_tokens, refreshed_id_token, within_granted_scope
 from .tokens import (
@@ -55,6 +56,7 @@ class MachineEndpoints:
         self.app = app
         self.config = app.config
         self.engine = autocommit_engine(app)
+        self.known_clients = KnownClients()
         self.routes = {
             TOKEN_PATH: (("POST",), self.token),
             INTROSPECTION_PATH: (("POST",), self.introspection),
@@ -117,11 +119,26 @@ class MachineEndpoints:
         if grant_type != "client_credentials":
             return PASS_ON
         with self.connection() as connection:
-            client = authenticate_client(connection, request, SECRET_AUTH_METHODS)
-            if not has_grant_type(client, "client_credentials"):
-                raise UnauthorizedClientError("The client is not allowed to use 'grant_type=client_credentials'.")
-            scope = client_token_scope(client, request.get("scope"))
-            return issue_client_token(connection, client, scope, self.config)
+            return self.client_credentials(connection, request)
+
+    def client_credentials(self, connection, request):
+        """A client's own token (RFC 6749 4.4): one statement for a client this process has
+        authenticated before (its row remembered, confirmed by the INSERT), two otherwise."""
+        known = self.known_clients.authenticated(request, SECRET_AUTH_METHODS)
+        if known is not None:
+            try:
+                token = issue_client_token(connection, known, client_token_request_scope(known, request), self.config)
+            except OAuth2Error:
+                token = None  # a refusal on a remembered row is not the database's: ask it
+            if token is not None:
+                return token
+            self.known_clients.forget(known.client_id)
+        client = authenticate_client(connection, request, SECRET_AUTH_METHODS)
+        token = issue_client_token(connection, client, client_token_request_scope(client, request), self.config)
+        if token is None:  # changed (or deleted) between the lookup and the INSERT
+            raise InvalidClientError(status_code=401, description="Client authentication failed.")
+        self.known_clients.remember(client)
+        return token
 
     def refresh(self, request):
         """A refresh that succeeds (RFC 6749 6): one statement reads the client, the token and
@@ -188,6 +205,13 @@ class MachineEndpoints:
         if row.seller_pk is None or "openid" not in row.scope.split():
             raise InsufficientScope(["openid"])
         return seller_claims(row, row.scope)
+
+
+def client_token_request_scope(client, request):
+    """The scope of the token a client asks for itself, or the refusal (RFC 6749 4.4, 5.2)."""
+    if not has_grant_type(client, "client_credentials"):
+        raise UnauthorizedClientError("The client is not allowed to use 'grant_type=client_credentials'.")
+    return client_token_scope(client, request.get("scope"))
 
 
 def init_machine_endpoints(app):

@@ -14,7 +14,7 @@ from ..digests import digest, new_secret
 from ..extensions import db
 from ..models import AuthorizationCode, OAuthClient, Seller, Token, TokenFamily
 from ..models.oauth import access_token_active, refresh_token_active
-from .client_auth import CLIENT_AUTH_COLUMNS
+from .client_auth import CLIENT_AUTH_COLUMNS, CLIENT_TOKEN_RULE_COLUMNS
 
 # The statements of the hot endpoints, built once: building one per request (and its cache key)
 # costs more CPU than the database spends running it. Core statements on the tables, so that
@@ -273,21 +273,36 @@ _CLIENT_TOKEN_COLUMNS = (
     "issued_at",
     "access_expires_at",
 )
-INSERT_CLIENT_TOKEN = Statement(_tokens.insert().values({name: db.bindparam(name) for name in _CLIENT_TOKEN_COLUMNS}))
-# PostgreSQL: the same row, committed without waiting for its WAL to reach the disk
-# (synchronous_commit off for this one statement's transaction only). A crash of the database
-# may lose the client tokens of its last moments (at most three wal_writer_delay, 0.6 s by
-# default); such a client is told invalid_token and asks for a new one, as after an expiry.
-# No security rule rests on a client token being durable, unlike a revocation, a code's
-# redemption or a refresh token's rotation, which all wait for the disk.
-_relaxed = db.select(db.func.set_config("synchronous_commit", "off", True).label("relaxed")).cte("relaxed")
-INSERT_CLIENT_TOKEN_RELAXED = Statement(
-    _tokens.insert().from_select(
-        list(_CLIENT_TOKEN_COLUMNS),
-        db.select(*(db.cast(db.bindparam(name), _tokens.c[name].type) for name in _CLIENT_TOKEN_COLUMNS))
-        .select_from(_relaxed),
-    )
+# A client's own token is written only while the client is still as it was when it authenticated
+# (client_auth.CLIENT_BY_ID's row, read in this request or remembered from an earlier one:
+# client_auth.KnownClients): same secret, method, grants and scope. A client deleted, its secret
+# rotated or its registration changed meanwhile gets no row; the INSERT, not Python, is the check.
+_CLIENT_AS_AUTHENTICATED = (
+    _clients.c.id == db.bindparam("client_pk"),
+    *(_clients.c[name] == db.bindparam("expected_" + name) for name in CLIENT_TOKEN_RULE_COLUMNS),
 )
+# PostgreSQL: committed without waiting for its WAL to reach the disk (synchronous_commit off for
+# this one statement's transaction only). A crash of the database may lose the client tokens of
+# its last moments (at most three wal_writer_delay, 0.6 s by default); such a client is told
+# invalid_token and asks for a new one, as after an expiry. No security rule rests on a client
+# token being durable, unlike a revocation, a code's redemption or a refresh token's rotation,
+# which all wait for the disk.
+_relaxed = db.select(db.func.set_config("synchronous_commit", "off", True).label("relaxed")).cte("relaxed")
+
+
+def _insert_client_token(relaxed):
+    values = db.select(
+        *(
+            _clients.c.id if name == "client_pk" else db.cast(db.bindparam(name), _tokens.c[name].type)
+            for name in _CLIENT_TOKEN_COLUMNS
+        )
+    ).where(*_CLIENT_AS_AUTHENTICATED)
+    return Statement(
+        _tokens.insert().from_select(list(_CLIENT_TOKEN_COLUMNS), values.select_from(_relaxed) if relaxed else values)
+    )
+
+
+INSERT_CLIENT_TOKEN = {"postgresql": _insert_client_token(relaxed=True), None: _insert_client_token(relaxed=False)}
 # A bearer token with the seller columns its claims are made of (claims.seller_claims).
 BEARER_TOKEN_WITH_SELLER = Statement(
     db.select(
@@ -411,11 +426,14 @@ def new_bearer_token(scope, with_refresh_token, config):
 
 def issue_client_token(connection, client, scope, config):
     """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
-    (nothing descends from it), one INSERT, atomic by itself."""
+    (nothing descends from it), one INSERT, atomic by itself; None when ``client`` (its
+    CLIENT_BY_ID row) no longer describes the client as the database has it."""
     token = new_bearer_token(scope, False, config)
-    insert = INSERT_CLIENT_TOKEN_RELAXED if connection.dialect.name == "postgresql" else INSERT_CLIENT_TOKEN
-    insert.write(connection, token_row(token, None, client.id, None, now(), config))
-    return token
+    row = token_row(token, None, client.id, None, now(), config)
+    for name in CLIENT_TOKEN_RULE_COLUMNS:
+        row["expected_" + name] = getattr(client, name)
+    insert = INSERT_CLIENT_TOKEN.get(connection.dialect.name) or INSERT_CLIENT_TOKEN[None]
+    return token if insert.write(connection, row) == 1 else None
 
 
 def introspection_answer(row, token_hash, issuer):

@@ -31,15 +31,19 @@ def parameter_problem(items):
     (PostgreSQL's text columns refuse it with an error)."""
     seen = set()
     for name, value in items:
-        shown = name if len(name) <= MAX_NAME_LENGTH and not invalid_error_characters(name) else "?"
         if name in seen:
-            return f"Parameter '{shown}' was given more than once."
+            return f"Parameter '{_shown(name)}' was given more than once."
         seen.add(name)
         if len(value) > MAX_PARAMETER_LENGTH or len(name) > MAX_NAME_LENGTH:
-            return f"Parameter '{shown}' is too long."
+            return f"Parameter '{_shown(name)}' is too long."
         if "\x00" in name or "\x00" in value:
-            return f"Parameter '{shown}' holds a NUL character."
+            return f"Parameter '{_shown(name)}' holds a NUL character."
     return None
+
+
+def _shown(name):
+    """A parameter's name as an error may quote it (RFC 6749 5.2's characters, a sane length)."""
+    return name if len(name) <= MAX_NAME_LENGTH and not invalid_error_characters(name) else "?"
 
 
 class WireError(Exception):

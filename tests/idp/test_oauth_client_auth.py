@@ -154,3 +154,80 @@ def test_a_public_client_cannot_use_client_credentials(client, make_client):
     c = make_client(token_endpoint_auth_method="none")
     response = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": c.client_id})
     assert response.status_code in (400, 401) and response.get_json()["error"] == "invalid_client"
+
+
+# --- a client seen before: its remembered row, confirmed by the INSERT ------------------------
+# Each process remembers the clients that authenticated (machine.py, client_auth.KnownClients):
+# whatever changes a client elsewhere (another instance, the CLI) holds from the next request on.
+
+
+def ask_client_token(client, service, secret, scope=None):
+    data = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+    return client.post("/oauth/token", data=data, headers=basic_auth(service.client_id, secret))
+
+
+def client_tokens(service):
+    from idp.extensions import db
+    from idp.models import Token
+
+    return db.session.scalar(db.select(db.func.count()).select_from(Token).where(Token.client_pk == service.id))
+
+
+def test_a_rotated_secret_fails_at_once_for_a_client_seen_before(client, service):
+    from idp.extensions import db
+    from idp.oauth.clients import rotate_client_secret
+
+    assert ask_client_token(client, service, service.plain_secret).status_code == 200
+    new_secret = rotate_client_secret(service)
+    db.session.commit()
+    issued = client_tokens(service)
+    refused = ask_client_token(client, service, service.plain_secret)
+    assert refused.status_code == 401 and refused.get_json()["error"] == "invalid_client"
+    assert client_tokens(service) == issued  # nothing written for the refused request
+    assert ask_client_token(client, service, new_secret).status_code == 200
+
+
+def test_a_deleted_client_fails_at_once_though_seen_before(client, service):
+    from idp.extensions import db
+
+    assert ask_client_token(client, service, service.plain_secret).status_code == 200
+    db.session.delete(service)
+    db.session.commit()
+    refused = ask_client_token(client, service, service.plain_secret)
+    assert refused.status_code == 401 and refused.get_json()["error"] == "invalid_client"
+
+
+def test_a_withdrawn_grant_holds_at_once_for_a_client_seen_before(client, service):
+    from idp.extensions import db
+
+    assert ask_client_token(client, service, service.plain_secret).status_code == 200
+    service.grant_types = "authorization_code"
+    db.session.commit()
+    issued = client_tokens(service)
+    refused = ask_client_token(client, service, service.plain_secret)
+    assert refused.status_code == 400 and refused.get_json()["error"] == "unauthorized_client"
+    assert client_tokens(service) == issued
+
+
+@pytest.mark.parametrize(
+    "registered, expected",
+    [
+        ("qsm.orders.read qsm.inventory", "qsm.orders.read qsm.inventory"),  # widened
+        ("qsm.inventory", "qsm.inventory"),  # narrowed
+    ],
+)
+def test_a_changed_scope_holds_at_once_for_a_client_seen_before(client, make_client, registered, expected):
+    from idp.extensions import db
+
+    service = make_client(grant_types=("client_credentials",), scope="qsm.orders.read")
+    asked = "qsm.orders.read qsm.inventory"
+    assert ask_client_token(client, service, service.plain_secret, asked).get_json()["scope"] == "qsm.orders.read"
+    service.scope = registered
+    db.session.commit()
+    assert ask_client_token(client, service, service.plain_secret, asked).get_json()["scope"] == expected
+
+
+def test_a_wrong_secret_fails_for_a_client_seen_before(client, service):
+    assert ask_client_token(client, service, service.plain_secret).status_code == 200
+    refused = ask_client_token(client, service, service.plain_secret + "x")
+    assert refused.status_code == 401 and refused.get_json()["error"] == "invalid_client"
