@@ -17,6 +17,7 @@ The time zone: what the site's ``time_zone`` callable names (QSM: the seller's s
 site without one, the ``tz`` cookie set by the time zone form (``/time-zone``), else the site's
 ``TIME_ZONE`` setting. Machine endpoints and the API never format a date, so they never ask.
 """
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -273,6 +274,11 @@ def local_date(value):
     return _time_element(instant, format_date(to_user_timezone(instant), "medium"))
 
 
+# CLDR's currency spacing, which Babel leaves out: a code such as SGD is kept off the digits by a
+# no-break space (SGD 12.50, not SGD12.50), a symbol such as ¥ is not.
+_CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
 def _decimal(value):
     try:
         result = Decimal(str(value).strip())
@@ -295,7 +301,7 @@ def money(amount, currency):
         return amount or ""
     code = (currency or "").strip().upper()
     if len(code) == 3 and code.isalpha():
-        return format_currency(value, code)
+        return _CODE_BESIDE_DIGIT.sub("\u00a0", format_currency(value, code))
     return format_decimal(value)
 
 
