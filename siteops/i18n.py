@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import click
 import pytz
 from babel import Locale
-from flask import Blueprint, abort, current_app, has_request_context, redirect, request
+from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import (
     Babel,
     format_currency,
@@ -42,6 +42,7 @@ from flask_babel import (
     to_user_timezone,
 )
 from markupsafe import Markup, escape
+from werkzeug.exceptions import BadRequest
 
 from websafety.redirects import safe_next
 
@@ -183,6 +184,11 @@ def language_blueprint():
     return bp
 
 
+class RefusedInput(BadRequest):
+    """A 400 whose description tells the seller what to do, in their language: a site's error
+    page shows it rather than its general words for a 400."""
+
+
 def time_zone_blueprint():
     bp = Blueprint("time_zone", __name__)
 
@@ -192,7 +198,7 @@ def time_zone_blueprint():
         remember a known zone, go back; anything else is a 400 that says what to do."""
         name = request.form.get("time_zone", "")
         if not is_time_zone(name):
-            abort(400, description=_("Choose a time zone from the list."))
+            raise RefusedInput(_("Choose a time zone from the list."))
         response = redirect(safe_next(request.form.get("next")) or "/", 303)
         response.set_cookie(
             TIME_ZONE_COOKIE,
