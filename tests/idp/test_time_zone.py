@@ -9,6 +9,7 @@ import pytest
 from idp.extensions import db
 from idp.models import SmartInventoryLink
 from tests.conftest import csrf_token
+from tests.support.statements import statements
 
 QX_PATH = "/listing/option-management/qx-smart-inventory"
 JA = {"Accept-Language": "ja"}
@@ -98,3 +99,12 @@ def test_the_setting_needs_the_form_s_csrf_token_and_a_login(client, linked, app
 def test_the_page_in_japanese(client, linked):
     page = html_of(client, "/account/time-zone", JA)
     assert "<h1>タイムゾーン</h1>" in page and "QSMは日付と時刻をこのタイムゾーンで表示します。" in page
+
+
+def test_the_seller_s_zone_comes_with_the_seller_the_page_already_loads(client, linked):
+    choose(client, "Asia/Tokyo")
+    with statements() as seen:
+        page = html_of(client, QX_PATH)
+    assert "GMT+09:00</time>" in page
+    reads_of_sellers = [s for s in seen if re.search(r"\bFROM sellers\b", s)]
+    assert len(reads_of_sellers) == 1 and "sellers.time_zone" in reads_of_sellers[0]
