@@ -60,6 +60,8 @@ class QSMConfig:
     TRUSTED_PROXY_HOPS = env("QSM_TRUSTED_PROXY_HOPS", 0, int)
     ISSUER = env("QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
     PLATFORM_NAME = env("QSM_PLATFORM_NAME", "Qoo10")
+    # The marketplace's time zone (IANA): pages show times in it until a seller chooses their own.
+    TIME_ZONE = env("QSM_TIME_ZONE", "Asia/Singapore")
     # Passkeys (WebAuthn): the relying party ID and the origins a passkey ceremony may come from.
     # Empty: the issuer's host and origin; browsers refuse WebAuthn on an IP address, so an issuer
     # on 127.0.0.1 means "localhost" (the demo's passkeys work at http://localhost:5000).
@@ -184,6 +186,8 @@ class SmartShipConfig:
     RATELIMIT_KEY_PREFIX = env("SMARTSHIP_RATELIMIT_PREFIX", "smartship")
     TRUSTED_PROXY_HOPS = env("SMARTSHIP_TRUSTED_PROXY_HOPS", 0, int)
     BASE_URL = env("SMARTSHIP_BASE_URL", "http://127.0.0.1:5001").rstrip("/")
+    # Times are shown in it until the seller chooses a time zone (IANA; a cookie).
+    TIME_ZONE = env("SMARTSHIP_TIME_ZONE", "Asia/Singapore")
     PLATFORMS = platforms_from_env()
     # Fernet keys (comma-separated, newest first) that encrypt the QSM tokens SmartShip keeps.
     TOKEN_ENCRYPTION_KEYS = env("SMARTSHIP_TOKEN_ENCRYPTION_KEYS", "")
@@ -264,6 +268,8 @@ class DemoAppConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     TRUSTED_PROXY_HOPS = env("DEMO_APP_TRUSTED_PROXY_HOPS", 0, int)
     BASE_URL = env("DEMO_APP_BASE_URL", "http://127.0.0.1:5002").rstrip("/")
+    # Times are shown in it until the seller chooses a time zone (IANA; a cookie).
+    TIME_ZONE = env("DEMO_APP_TIME_ZONE", "Asia/Singapore")
     QSM_ISSUER = env("DEMO_APP_QSM_ISSUER", "http://127.0.0.1:5000").rstrip("/")
     CLIENT_ID = env("DEMO_APP_CLIENT_ID", "parcel-pal")
     CLIENT_SECRET = env("DEMO_APP_CLIENT_SECRET", "")

@@ -91,11 +91,12 @@ class Platform:
     database: str  # SQLite file in the instance folder
     # Cookies on one host are shared by every port: each QSM needs its own session cookie.
     session_cookie: str
+    time_zone: str  # the marketplace's: its pages' times until a seller chooses their own
 
 
 PLATFORMS = (
-    Platform("qsm", "qoo10-sg", "Qoo10 Singapore", "qsm.db", "qsm_session"),
-    Platform("qsm-global", "qoo10-global", "Qoo10 Global", "qsm_global.db", "qsm_global_session"),
+    Platform("qsm", "qoo10-sg", "Qoo10 Singapore", "qsm.db", "qsm_session", "Asia/Singapore"),
+    Platform("qsm-global", "qoo10-global", "Qoo10 Global", "qsm_global.db", "qsm_global_session", "Asia/Tokyo"),
 )
 
 
@@ -238,6 +239,7 @@ def qsm_environment(platform):
             "QSM_ISSUER": stack.url(platform.site),
             "QSM_DATABASE_URL": stack.sqlite_url(platform.database),
             "QSM_PLATFORM_NAME": platform.name,
+            "QSM_TIME_ZONE": platform.time_zone,
             "QSM_SESSION_COOKIE_NAME": platform.session_cookie,
             "QSM_SECRET_KEY": stack.state[f"{platform.site}.secret_key"],
             "QSM_KEY_ENCRYPTION_KEYS": stack.state[f"{platform.site}.key_encryption_key"],

@@ -51,7 +51,9 @@ def create_app(config=None, test_config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations" / "idp"))
     csrf.init_app(app)
-    init_i18n(app, ROOT / "idp" / "translations", ROOT)
+    from .account.time_zone import seller_time_zone
+
+    init_i18n(app, ROOT / "idp" / "translations", ROOT, time_zone=seller_time_zone)
     throttle.init_app(app)
     login_manager.init_app(app)
 

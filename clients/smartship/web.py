@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from relying_party import web
-from siteops.i18n import status_title
+from siteops.i18n import RefusedInput, status_title
 
 from .extensions import db, login_manager
 from .models import Account
@@ -62,5 +62,7 @@ def init_app(app):
 def error_page(error):
     status = error.code or 500
     description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
+    if isinstance(error, RefusedInput):
+        description = error.description  # says what to do, in the seller's language
     title = status_title(error.name)
     return render_template(ERROR_TEMPLATE, status=status, title=str(title), description=str(description)), status

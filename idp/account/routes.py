@@ -1,11 +1,12 @@
-"""The seller's own security pages: connected apps and activity."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""The seller's own pages: connected apps, activity and time zone."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit import Entry, recent_events
 from ..developer.forms import ConfirmActionForm
 from .connected_apps import connected_app, connected_apps, find_client, revoke_app
+from .time_zone import TimeZoneForm, set_time_zone
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -49,3 +50,17 @@ def revoke(client_id):
 def activity():
     entries = [Entry(event) for event in recent_events(current_user)]
     return render_template("idp/activity.html", entries=entries)
+
+
+@bp.route("/time-zone", methods=["GET", "POST"])
+@login_required
+def time_zone():
+    form = TimeZoneForm()
+    if form.validate_on_submit():
+        set_time_zone(current_user._get_current_object(), form.time_zone.data)
+        flash(_("Times are now shown in %(zone)s.", zone=form.time_zone.data), "info")
+        return redirect(url_for("account.time_zone"), 303)
+    if request.method == "GET":
+        form.time_zone.data = current_user.time_zone or current_app.config["TIME_ZONE"]
+    status = 400 if request.method == "POST" else 200
+    return render_template("idp/time_zone.html", form=form), status

@@ -69,6 +69,8 @@ class Seller(UserMixin, db.Model):
     region = db.Column(db.String(100))
     postal_code = db.Column(db.String(20))
     country = db.Column(db.String(2))
+    # The IANA zone the seller's pages show times in (My account > Time zone); None: the marketplace's.
+    time_zone = db.Column(db.String(64))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.Integer, nullable=False, default=now, onupdate=now)
 

@@ -13,7 +13,7 @@ def test_the_orders_page_shows_the_seller_and_their_orders(login, browser, fake_
     assert "Hello, Tan Wei Ling" in page and "Lion City Gadgets" in page
     for order_no in ("QS1-1000", "QS1-1001", "QS1-1002"):
         assert order_no in page
-    assert "9.90 SGD" in page
+    assert "SGD\u00a09.90" in page
     assert '<button type="submit">Log out</button>' in page
     api_calls = [c.request for c in fake_qsm.mock.calls if "/api/v1/orders" in c.request.url]
     assert api_calls[-1].headers["Authorization"] == "Bearer at-1"

@@ -25,7 +25,7 @@ def test_accounts_with_the_verified_email_are_listed_primary_first_and_chosen_by
     assert 'value="existing" checked' in html
     assert "Do you want to create a new account?" in html
     assert html.index("main-id") < html.index("old-id")
-    assert "created 2015-01-02" in html and "primary account" in html
+    assert 'created <time datetime="2015-01-02T00:00:00Z">Jan 2, 2015</time>' in html and "primary account" in html
     assert 'value="main-id" checked' in html
 
 
