@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ENDPOINTS = ("floor", "token_cc", "token_refresh", "introspect", "userinfo", "discovery", "jwks")
+ENDPOINTS = ("floor", "token_cc", "token_refresh", "introspect", "userinfo", "discovery", "jwks", "login")
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never called: the code is read off the Location header
 ISSUER = "http://127.0.0.1:5000"
 
@@ -149,7 +149,18 @@ def requests_for(name, app, client, password, count):
         tokens = code_flow_tokens(app, client, password, count)
         return [environ("POST", "/oauth/token", [auth], urlencode(
             {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}).encode()) for token in tokens]
+    if name == "login":  # each a new visitor: the form's GET (its cookie and CSRF token) is not timed
+        return [login_request(app, password) for _ in range(count)]
     raise ValueError(name)
+
+
+def login_request(app, password):
+    http = app.test_client()
+    page = http.get("/login")
+    csrf = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    cookie = page.headers["Set-Cookie"].split(";")[0]
+    body = urlencode({"csrf_token": csrf, "email": "profile@example.com", "password": password}).encode()
+    return environ("POST", "/login", [("Cookie", cookie)], body)
 
 
 def call(app, pair):
@@ -160,7 +171,7 @@ def call(app, pair):
     b"".join(chunks)
     if hasattr(chunks, "close"):
         chunks.close()
-    if not status[0].startswith("200"):
+    if not status[0].startswith(("200", "302")):
         raise SystemExit(f"{request['PATH_INFO']} answered {status[0]}")
 
 

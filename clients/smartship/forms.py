@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
+
+from siteops.forms import Form
 
 PASSWORDS_DIFFER = _l("The passwords do not match.")
 
 
-class LinkedSignupForm(FlaskForm):
+class LinkedSignupForm(Form):
     registration_type = StringField(
         _l("Membership registration type"), default="new", validators=[AnyOf(["new", "existing"])]
     )
@@ -37,20 +38,20 @@ class LinkedSignupForm(FlaskForm):
         return {name for name, field in items.items() if field.data}
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A form with only a CSRF token and a button (Sync now, Log out, Apply)."""
 
     submit = SubmitField()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     identifier = StringField(_l("Login ID or email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     next = HiddenField(validators=[Length(max=2048)])
     submit = SubmitField(_l("Log in"))
 
 
-class DirectSignupForm(FlaskForm):
+class DirectSignupForm(Form):
     login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(min=3, max=254)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -60,12 +61,12 @@ class DirectSignupForm(FlaskForm):
     submit = SubmitField(_l("Sign up"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     identifier = StringField(_l("Login ID or email"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send reset link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(
         _l("Confirm new password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
@@ -73,7 +74,7 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set new password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm_password = PasswordField(

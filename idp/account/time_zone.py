@@ -5,10 +5,10 @@ loads: no query of its own. None means the marketplace's (``QSM_TIME_ZONE``).
 """
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import AnyOf, InputRequired
 
+from siteops.forms import Form
 from siteops.i18n import TIME_ZONES, is_time_zone
 
 from ..extensions import db
@@ -28,7 +28,7 @@ def set_time_zone(seller, name):
     db.session.commit()
 
 
-class TimeZoneForm(FlaskForm):
+class TimeZoneForm(Form):
     time_zone = SelectField(
         _l("Time zone"),
         choices=TIME_ZONES,

@@ -1,14 +1,15 @@
 from flask_babel import gettext, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import URL, AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from siteops.forms import Form
+
 from ..oauth.claims import SCOPES
 
 
-class AppForm(FlaskForm):
+class AppForm(Form):
     name = StringField(_l("App name"), validators=[DataRequired(), Length(max=120)])
     home_page = StringField(
         _l("Home page"),
@@ -42,11 +43,11 @@ class AppForm(FlaskForm):
     submit = SubmitField(_l("Register app"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField()
 
 
-class ConfirmActionForm(FlaskForm):
+class ConfirmActionForm(Form):
     """The form of a confirmation page (delete an app, revoke an app's access): the action's
     POST acts only with confirm=yes, which only the confirmation page sends."""
 
