@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import config
+
 ROOT = Path(__file__).resolve().parent
 STATE_FILE = "devstack.json"
 SUPERVISED = "DEVSTACK_SUPERVISED"
@@ -69,9 +71,7 @@ LOGGING_DEFAULTS = {
 
 
 def instance_dir():
-    # The same rule as config.INSTANCE; config itself is imported only after the site's
-    # environment is set, because its classes read the environment at import.
-    return Path(os.environ.get("QSM_CONNECT_INSTANCE", ROOT / "instance"))
+    return config.instance_folder()
 
 
 def base_url(host, port):
