@@ -81,7 +81,6 @@ def common_settings(read, site, production, *, database, public_url, session_lif
     return {
         "SITE": site,
         "PRODUCTION": production,
-        "TESTING": False,
         "DEBUG": False,
         "SECRET_KEY": read("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": database_url,
