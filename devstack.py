@@ -15,6 +15,22 @@ reads the same ones.
 
 Addresses: ``<SITE>_HOST`` and ``<SITE>_PORT`` (QSM_PORT, QSM_GLOBAL_PORT, SMARTSHIP_PORT...).
 ``python -m devstack flask SITE ARGS...`` runs a site's Flask CLI with the demo's settings.
+
+What the demo sets is only what ties the sites together (addresses, databases, shared secrets,
+cookie names, SmartShip's platforms); every other setting is each site's own (config.py), read
+from the environment as usual: SmartShip's mail goes to the outbox unless SMARTSHIP_MAIL_BACKEND
+says ``smtp``. QSM's registrations of SmartShip and Parcel Pal are built from those sites' own
+settings (``Stack.settings``: client IDs, scopes, URLs), and the demo data is each site's
+(``idp/demo.py``, ``clients/smartship/demo.py``).
+
+Why a supervisor of its own, not a Procfile runner such as honcho: honcho's ``Manager`` starts
+the processes, prefixes their output and stops them all when one ends, but the demo needs more
+around it: wait until every site answers HTTP (within a time limit) and only then print one
+banner built from what each site reports (its URL, demo logins, where mail goes); exit 0 on
+Ctrl-C or SIGTERM (honcho returns 130 or 143); and a site that outlives a killed supervisor
+stops when its standard input closes. Those would be a custom printer that parses output lines,
+a thread that polls the sites and calls into the manager from outside its loop, and a wrapper
+for the exit code: no shorter than the ~130 lines below, and one more dependency.
 """
 import argparse
 import http.client
@@ -31,6 +47,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import config
+
 ROOT = Path(__file__).resolve().parent
 STATE_FILE = "devstack.json"
 SUPERVISED = "DEVSTACK_SUPERVISED"
@@ -38,25 +56,6 @@ READY_MARKER = "@devstack-ready "
 READY_BANNER = "QSM Connect demo is ready"
 STARTUP_TIMEOUT = 120
 STOP_TIMEOUT = 10
-
-SMARTSHIP_CLIENT_ID = "smartship"
-PARCEL_PAL_CLIENT_ID = "parcel-pal"
-PARCEL_PAL_SCOPE = "openid profile qsm.orders.read"
-SMARTSHIP_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
-QX_SMART_INVENTORY_PATH = "/listing/option-management/qx-smart-inventory"
-
-# SmartShip's demo data has two accounts with this email (clients/smartship/demo.py), but the
-# QSM demo sellers do not include it: without it, "choose which account to link" cannot be shown.
-HARBOUR_BOOKS_SELLER = {
-    "email": "harbour.books@example.com",
-    "shop_name": "Harbour Books",
-    "contact_name": "Nur Aisyah",
-    "phone": "+65 6222 1100",
-    "street_address": "31 Ocean Way #01-05",
-    "locality": "Singapore",
-    "postal_code": "098375",
-    "country": "SG",
-}
 
 # Set only when the environment does not say otherwise: werkzeug already logs each request.
 LOGGING_DEFAULTS = {
@@ -69,9 +68,7 @@ LOGGING_DEFAULTS = {
 
 
 def instance_dir():
-    # The same rule as config.INSTANCE; config itself is imported only after the site's
-    # environment is set, because its classes read the environment at import.
-    return Path(os.environ.get("QSM_CONNECT_INSTANCE", ROOT / "instance"))
+    return config.instance_folder()
 
 
 def base_url(host, port):
@@ -89,14 +86,17 @@ class Platform:
     id: str  # its ID at SmartShip: ?platform=<id>, /auth/callback/<id>
     name: str
     database: str  # SQLite file in the instance folder
-    # Cookies on one host are shared by every port: each QSM needs its own session cookie.
-    session_cookie: str
     time_zone: str  # the marketplace's: its pages' times until a seller chooses their own
+
+    @property
+    def session_cookie(self):
+        """Cookies on one host are shared by every port: each QSM needs its own session cookie."""
+        return self.site.replace("-", "_") + "_session"
 
 
 PLATFORMS = (
-    Platform("qsm", "qoo10-sg", "Qoo10 Singapore", "qsm.db", "qsm_session", "Asia/Singapore"),
-    Platform("qsm-global", "qoo10-global", "Qoo10 Global", "qsm_global.db", "qsm_global_session", "Asia/Tokyo"),
+    Platform("qsm", "qoo10-sg", "Qoo10 Singapore", "qsm.db", "Asia/Singapore"),
+    Platform("qsm-global", "qoo10-global", "Qoo10 Global", "qsm_global.db", "Asia/Tokyo"),
 )
 
 
@@ -106,9 +106,9 @@ class Site:
     title: str
     env_prefix: str  # of its <PREFIX>_HOST and <PREFIX>_PORT
     default_port: int
-    wsgi_app: str  # for the Flask CLI: flask --app <wsgi_app>
+    kind: str  # its code: wsgi:<kind> (for the Flask CLI), config.load(<kind>)
     environment: Callable  # (stack) -> {variable: value} that this site's config reads
-    prepare: Callable  # (stack) -> (wsgi app, lines for the banner); runs in the site's process
+    prepare: Callable  # (stack, environ) -> (wsgi app, lines for the banner); runs in the site's process
 
     def address(self):
         host = os.environ.get(f"{self.env_prefix}_HOST") or "127.0.0.1"
@@ -131,6 +131,11 @@ class Stack:
 
     def sqlite_url(self, filename):
         return f"sqlite:///{self.instance / filename}"
+
+    def settings(self, site_name):
+        """What that site reads in the demo (config.load), as its own process does."""
+        site = SITES[site_name]
+        return config.load(site.kind, "development", site_environment(site, self))
 
 
 def new_fernet_key():
@@ -191,40 +196,45 @@ def migrate_demo_database(stack, app):
 
 
 def smartship_registration(stack, platform):
-    """SmartShip's client at this QSM: the marketplace's own family site, trusted and confidential."""
-    smartship = stack.url("smartship")
+    """SmartShip's client at this QSM, as SmartShip is configured for it: the marketplace's own
+    family site, trusted and confidential."""
+    smartship = stack.settings("smartship")
+    client = next(p for p in smartship["PLATFORMS"] if p["id"] == platform.id)
+    url = smartship["BASE_URL"]
     settings = {
         "name": "SmartShip",
-        "redirect_uris": [f"{smartship}/auth/callback/{platform.id}"],
-        "post_logout_redirect_uris": [f"{smartship}/login"],
-        "scope": SMARTSHIP_SCOPE,
+        "redirect_uris": [f"{url}/auth/callback/{platform.id}"],
+        "post_logout_redirect_uris": [f"{url}/login"],
+        "scope": smartship["QSM_SCOPE"],
         "grant_types": ("authorization_code", "refresh_token"),
-        "home_page": smartship + "/",
-        "backchannel_logout_uri": f"{smartship}/backchannel-logout/{platform.id}",
+        "home_page": url + "/",
+        "backchannel_logout_uri": f"{url}/backchannel-logout/{platform.id}",
         "trusted": True,
     }
-    return SMARTSHIP_CLIENT_ID, stack.state[client_secret_key(platform)], settings
+    return client["client_id"], client["client_secret"], settings
 
 
 def parcel_pal_registration(stack, platform):
-    """Parcel Pal, the demo third-party app, at the Singapore QSM only: an ordinary developer's
-    app, never trusted, so sellers see QSM's consent page. It pushes its authorization requests
-    (RFC 9126) and is registered as requiring that, so QSM refuses a plain one in its name."""
-    if platform.site != "qsm":
+    """Parcel Pal, the demo third-party app, at the QSM it is configured for (Singapore's) only:
+    an ordinary developer's app, never trusted, so sellers see QSM's consent page. It pushes its
+    authorization requests (RFC 9126) and is registered as requiring that, so QSM refuses a plain
+    one in its name."""
+    parcel_pal = stack.settings("demo-app")
+    if parcel_pal["QSM_ISSUER"] != stack.url(platform.site):
         return None
-    app_url = stack.url("demo-app")
+    url = parcel_pal["BASE_URL"]
     settings = {
         "name": "Parcel Pal",
-        "redirect_uris": [f"{app_url}/callback"],
-        "post_logout_redirect_uris": [f"{app_url}/"],
-        "scope": PARCEL_PAL_SCOPE,
+        "redirect_uris": [f"{url}/callback"],
+        "post_logout_redirect_uris": [f"{url}/"],
+        "scope": parcel_pal["QSM_SCOPE"],
         "grant_types": ("authorization_code",),
-        "home_page": app_url + "/",
-        "backchannel_logout_uri": f"{app_url}/backchannel-logout",
+        "home_page": url + "/",
+        "backchannel_logout_uri": f"{url}/backchannel-logout",
         "trusted": False,
         "require_pushed_authorization_requests": True,
     }
-    return PARCEL_PAL_CLIENT_ID, stack.state["parcel_pal.client_secret"], settings
+    return parcel_pal["CLIENT_ID"], parcel_pal["CLIENT_SECRET"], settings
 
 
 # The clients each QSM registers at start-up (a registration may be for one QSM only: None elsewhere).
@@ -252,22 +262,25 @@ def qsm_environment(platform):
 
 
 def prepare_qsm(platform):
-    def prepare(stack):
+    def prepare(stack, environ):
+        from flask import url_for
+
         from idp import create_app
         from idp.demo import DEMO_PASSWORD, seed_demo
 
-        app = create_app()
+        app = create_app(environ=environ)
         with app.app_context():
             migrate_demo_database(stack, app)
             clients = [c for c in (registration(stack, platform) for registration in CLIENTS_AT_QSM) if c is not None]
-            sellers = seed_demo(clients=clients, extra_sellers=[HARBOUR_BOOKS_SELLER])
-            emails = list(dict.fromkeys(seller.email for seller in sellers))
-            issuer = app.config["ISSUER"]
+            emails = [seller.email for seller in seed_demo(clients=clients)]
+        with app.test_request_context(base_url=app.config["ISSUER"]):
+            discovery = url_for("oauth.discovery", _external=True)
+            join_smartship = url_for("portal.qx_smart_inventory", _external=True)
         notes = [
-            f"discovery  {issuer}/.well-known/openid-configuration",
+            f"discovery  {discovery}",
             f"sellers    {', '.join(emails)}",
             f"password   {DEMO_PASSWORD}",
-            f"Join Smartship from {issuer}{QX_SMART_INVENTORY_PATH}",
+            f"Join Smartship from {join_smartship}",
         ]
         return app, notes
 
@@ -278,12 +291,13 @@ def prepare_qsm(platform):
 
 
 def smartship_environment(stack):
+    """SmartShip at each QSM of the demo. Its mail is left to the environment: by default
+    (SMARTSHIP_MAIL_BACKEND unset) written to the outbox in the instance folder."""
     platforms = [
         {
             "id": platform.id,
             "name": platform.name,
             "issuer": stack.url(platform.site),
-            "client_id": SMARTSHIP_CLIENT_ID,
             "client_secret": stack.state[client_secret_key(platform)],
         }
         for platform in PLATFORMS
@@ -295,16 +309,20 @@ def smartship_environment(stack):
         "SMARTSHIP_SECRET_KEY": stack.state["smartship.secret_key"],
         "SMARTSHIP_TOKEN_ENCRYPTION_KEYS": stack.state["smartship.token_encryption_key"],
         "SMARTSHIP_PLATFORMS": json.dumps(platforms),
-        "SMARTSHIP_MAIL_BACKEND": "outbox",
-        "SMARTSHIP_MAIL_OUTBOX": str(stack.instance / "outbox"),
     }
 
 
-def prepare_smartship(stack):
+def where_mail_goes(settings):
+    if settings["MAIL_BACKEND"] == "smtp":
+        return f"sent through the SMTP server at {settings['MAIL_SERVER']}:{settings['MAIL_PORT']}"
+    return f"written to {settings['MAIL_OUTBOX']}"
+
+
+def prepare_smartship(stack, environ):
     from clients.smartship import create_app
     from clients.smartship.demo import seed_demo
 
-    app = create_app()
+    app = create_app(environ=environ)
     with app.app_context():
         migrate_demo_database(stack, app)
         demo = seed_demo()
@@ -315,7 +333,7 @@ def prepare_smartship(stack):
     notes = [
         f"accounts   {', '.join(accounts)}",
         f"password   {demo['password']}",
-        f"mail       written to {app.config['MAIL_OUTBOX']}",
+        f"mail       {where_mail_goes(app.config)}",
     ]
     return app, notes
 
@@ -331,15 +349,14 @@ def demo_app_environment(stack):
         "DEMO_APP_SECRET_KEY": stack.state["demo-app.secret_key"],
         "DEMO_APP_TOKEN_ENCRYPTION_KEYS": stack.state["demo-app.token_encryption_key"],
         "DEMO_APP_QSM_ISSUER": stack.url("qsm"),
-        "DEMO_APP_CLIENT_ID": PARCEL_PAL_CLIENT_ID,
         "DEMO_APP_CLIENT_SECRET": stack.state["parcel_pal.client_secret"],
     }
 
 
-def prepare_demo_app(stack):
+def prepare_demo_app(stack, environ):
     from clients.demo_app import create_demo_app
 
-    app = create_demo_app()
+    app = create_demo_app(environ=environ)
     with app.app_context():
         migrate_demo_database(stack, app)
     notes = ["Log in with QSM (Qoo10 Singapore): sellers see QSM's consent page, then their orders"]
@@ -350,7 +367,7 @@ def qsm_site(platform, default_port):
     env_prefix = platform.site.upper().replace("-", "_")
     title = f"QSM {platform.name}"
     environment, prepare = qsm_environment(platform), prepare_qsm(platform)
-    return Site(platform.site, title, env_prefix, default_port, "wsgi:qsm", environment, prepare)
+    return Site(platform.site, title, env_prefix, default_port, "qsm", environment, prepare)
 
 
 QSM_SINGAPORE, QSM_GLOBAL = PLATFORMS
@@ -361,13 +378,13 @@ SITES = {
     for site in [
         qsm_site(QSM_SINGAPORE, 5000),
         qsm_site(QSM_GLOBAL, 5003),
-        Site("smartship", "SmartShip", "SMARTSHIP", 5001, "wsgi:smartship", smartship_environment, prepare_smartship),
+        Site("smartship", "SmartShip", "SMARTSHIP", 5001, "smartship", smartship_environment, prepare_smartship),
         Site(
             "demo-app",
             "Parcel Pal (demo third-party app)",
             "DEMO_APP",
             5002,
-            "wsgi:demo_app",
+            "demo_app",
             demo_app_environment,
             prepare_demo_app,
         ),
@@ -398,10 +415,10 @@ def not_ready_yet(environ, start_response):
     return [b"starting\n"]
 
 
-def site_environment(site):
+def site_environment(site, stack):
     """This process's environment plus what the site reads in the demo."""
     environment = dict(LOGGING_DEFAULTS, **os.environ)
-    environment.update(site.environment(Stack(instance_dir())))
+    environment.update(site.environment(stack))
     # The sites call each other on loopback; a proxy named in the shell must not get those calls.
     for name in ("NO_PROXY", "no_proxy"):
         environment[name] = ",".join(filter(None, [environment.get(name), "127.0.0.1", "localhost", "::1"]))
@@ -410,8 +427,8 @@ def site_environment(site):
 
 def flask_command(site, arguments):
     """The site's Flask CLI on the demo's databases and settings: ``flask --app wsgi:... ARGS``."""
-    command = [sys.executable, "-m", "flask", "--app", site.wsgi_app, *arguments]
-    return subprocess.call(command, cwd=ROOT, env=site_environment(site))
+    command = [sys.executable, "-m", "flask", "--app", f"wsgi:{site.kind}", *arguments]
+    return subprocess.call(command, cwd=ROOT, env=site_environment(site, Stack(instance_dir())))
 
 
 def serve(site):
@@ -419,8 +436,9 @@ def serve(site):
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    os.environ.update(site_environment(site))
     stack = Stack(instance_dir())
+    environment = site_environment(site, stack)
+    os.environ.update(environment)  # NO_PROXY, for the calls to the other sites
     host, port = site.address()
     try:
         # Listen before the slow part, so a port already in use is reported at once.
@@ -432,7 +450,7 @@ def serve(site):
         return 1
     signal.signal(signal.SIGTERM, stop_on_signal)
     try:
-        server.app, notes = site.prepare(stack)
+        server.app, notes = site.prepare(stack, environment)
         info = {"url": site.url() + "/", "notes": notes}
         if os.environ.get(SUPERVISED):
             stop_when_supervisor_goes()

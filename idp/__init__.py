@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 import siteops
-from config import QSM_CONFIGS, ROOT, check_production_secrets, load_config
+from config import ROOT, instance_folder, load
 from siteops.i18n import init_i18n
 from websafety.vault import parse_keys
 
@@ -31,19 +31,12 @@ def check_key_encryption_keys(app):
             ) from None
 
 
-def create_app(config=None, test_config=None):
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder="static",
-        instance_path=str(ROOT / "instance"),
-    )
-    config_class = config if isinstance(config, type) else load_config(QSM_CONFIGS, config)
-    app.config.from_object(config_class)
-    if test_config:
-        app.config.update(test_config)
-    if getattr(config_class, "PRODUCTION", False):
-        check_production_secrets(app, ("SECRET_KEY", "KEY_ENCRYPTION_KEYS"))
+def create_app(config=None, test_config=None, environ=None):
+    """QSM's app, its settings read now (config.py): ``config`` names the environment (else
+    ``QSM_ENV``), ``environ`` holds the variables (else ``os.environ``), ``test_config`` wins."""
+    settings = load("qsm", config, environ, test_config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(instance_folder(environ)))
+    app.config.from_mapping(settings)
     check_key_encryption_keys(app)
 
     from .extensions import csrf, db, login_manager, migrate, throttle

@@ -1,4 +1,5 @@
-"""Demo data: a few sellers with orders, and the clients that the demo sites need. Idempotent."""
+"""Demo data: the demo sellers (those of SmartShip's demo accounts among them) with orders, and
+the clients that the demo sites need. Idempotent."""
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -32,6 +33,18 @@ DEMO_SELLERS = [
         "street_address": "1 Harbourfront Walk",
         "locality": "Singapore",
         "postal_code": "098585",
+        "country": "SG",
+    },
+    # SmartShip's demo data has two accounts with this email (clients/smartship/demo.py): linking
+    # this seller shows "choose which account to link".
+    {
+        "email": "harbour.books@example.com",
+        "shop_name": "Harbour Books",
+        "contact_name": "Nur Aisyah",
+        "phone": "+65 6222 1100",
+        "street_address": "31 Ocean Way #01-05",
+        "locality": "Singapore",
+        "postal_code": "098375",
         "country": "SG",
     },
 ]
@@ -86,12 +99,12 @@ def upsert_client(client_id, secret, **settings):
     return client
 
 
-def seed_demo(clients=(), extra_sellers=()):
+def seed_demo(clients=()):
     """``clients``: (client_id, secret, settings) triples for the demo sites."""
     ensure_signing_keys()
     rng = random.Random(42)
     sellers = []
-    for data in list(DEMO_SELLERS) + list(extra_sellers):
+    for data in DEMO_SELLERS:
         seller = find_seller_by_email(data["email"]) or create_seller(password=DEMO_PASSWORD, **data)
         seed_orders(seller, 12, rng)
         sellers.append(seller)

@@ -16,6 +16,7 @@ import pytest
 import requests
 from alembic.script import ScriptDirectory
 
+import config
 import devstack
 from clients.smartship.demo import DEMO_ACCOUNTS, DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
 from idp.demo import DEMO_PASSWORD, DEMO_SELLERS
@@ -25,6 +26,9 @@ START_TIMEOUT = 90
 STOP_TIMEOUT = 20
 HTTP_TIMEOUT = 10
 QSM_SITES = [platform.site for platform in devstack.PLATFORMS]
+# The demo's clients as they configure themselves (config.py's defaults).
+PARCEL_PAL = config.load("demo_app", "development", environ={})
+SMARTSHIP = config.load("smartship", "development", environ={})
 
 
 def free_ports(count):
@@ -192,7 +196,7 @@ def test_parcel_pal_sends_a_seller_to_the_singapore_qsm_as_an_ordinary_app(runni
     # The request was pushed (RFC 9126): the browser carries only its reference.
     params = query_of(response.headers["Location"])
     assert set(params) == {"client_id", "request_uri"}
-    assert params["client_id"] == devstack.PARCEL_PAL_CLIENT_ID
+    assert params["client_id"] == PARCEL_PAL["CLIENT_ID"]
     # QSM knows what was pushed: after the login and the consent page, the code goes to Parcel Pal's callback.
     log_in(browser, qsm_url, DEMO_SELLERS[0]["email"])
     consent = browser.get(response.headers["Location"], timeout=HTTP_TIMEOUT)
@@ -216,7 +220,7 @@ def test_parcel_pal_is_registered_as_requiring_pushed_requests(running_stack, br
         f"{qsm_url}/oauth/authorize",
         params={
             "response_type": "code",
-            "client_id": devstack.PARCEL_PAL_CLIENT_ID,
+            "client_id": PARCEL_PAL["CLIENT_ID"],
             "redirect_uri": f"{app_url}/callback",
             "scope": "openid",
             "state": "s" * 20,
@@ -247,7 +251,7 @@ def test_smartship_sends_a_seller_to_the_authorize_endpoint_of_the_chosen_qsm(ru
     assert response.status_code == 302
     assert response.headers["Location"].startswith(discovery["authorization_endpoint"] + "?")
     params = query_of(response.headers["Location"])
-    assert params["client_id"] == devstack.SMARTSHIP_CLIENT_ID
+    assert params["client_id"] == SMARTSHIP["PLATFORMS"][0]["client_id"]
     assert params["redirect_uri"] == f"{smartship_url}/auth/callback/{platform.id}"
 
 
@@ -266,7 +270,7 @@ def test_demo_seller_logs_in_at_both_qsms_in_one_browser_and_joins_smartship_fro
         assert home.status_code == 200 and seller["shop_name"] in home.text
         assert platform.name in home.text
 
-        inventory = browser.get(qsm_url + devstack.QX_SMART_INVENTORY_PATH, timeout=HTTP_TIMEOUT)
+        inventory = browser.get(f"{qsm_url}/listing/option-management/qx-smart-inventory", timeout=HTTP_TIMEOUT)
         assert f"{smartship_url}/linked-signup/start?platform={platform.id}" in inventory.text
 
         # Join Smartship: QSM sends the logged-in seller straight back (SmartShip is trusted), and
@@ -340,12 +344,10 @@ def test_sigterm_stops_every_site_and_the_next_run_keeps_the_data_and_secrets(st
         clients = connection.execute(
             "select client_id, trusted, require_pushed_authorization_requests from oauth_clients order by client_id"
         ).fetchall()
-    assert sorted(emails) == sorted(
-        {seller["email"] for seller in DEMO_SELLERS} | {devstack.HARBOUR_BOOKS_SELLER["email"]}
-    )
+    assert sorted(emails) == sorted(seller["email"] for seller in DEMO_SELLERS)
     # Each registered once, however many runs: SmartShip trusted, Parcel Pal an ordinary app that
     # must push its authorization requests (set again on an instance made before it had to).
-    assert clients == [(devstack.PARCEL_PAL_CLIENT_ID, 0, 1), (devstack.SMARTSHIP_CLIENT_ID, 1, 0)]
+    assert clients == [(PARCEL_PAL["CLIENT_ID"], 0, 1), (SMARTSHIP["PLATFORMS"][0]["client_id"], 1, 0)]
 
 
 def test_flask_command_runs_a_sites_cli_on_the_demo_database_and_settings(tmp_path):
@@ -437,7 +439,52 @@ def test_every_qsm_has_its_own_session_cookie_database_and_platform_id():
     for field in ("site", "id", "name", "database", "session_cookie"):
         values = [getattr(platform, field) for platform in devstack.PLATFORMS]
         assert len(set(values)) == len(values), field
-    assert "smartship_session" not in {platform.session_cookie for platform in devstack.PLATFORMS}
+    clients = {PARCEL_PAL["SESSION_COOKIE_NAME"], SMARTSHIP["SESSION_COOKIE_NAME"]}
+    assert not clients & {platform.session_cookie for platform in devstack.PLATFORMS}
+
+
+def test_every_email_of_smartships_demo_accounts_is_a_qsm_demo_seller():
+    # Otherwise no QSM seller could show "link an existing account" (or choose between two).
+    assert {account["email"] for account in DEMO_ACCOUNTS} <= {seller["email"] for seller in DEMO_SELLERS}
+
+
+@pytest.fixture
+def demo_stack(tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("QSM_", "SMARTSHIP_", "DEMO_APP_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("QSM_CONNECT_INSTANCE", str(tmp_path / "instance"))
+    return devstack.Stack(tmp_path / "instance")
+
+
+def test_qsm_registers_each_client_as_that_client_is_configured(demo_stack, monkeypatch):
+    monkeypatch.setenv("SMARTSHIP_CLIENT_ID", "smartship-demo")
+    monkeypatch.setenv("DEMO_APP_CLIENT_ID", "parcel-pal-demo")
+    singapore, global_ = devstack.PLATFORMS
+    smartship_url, parcel_pal_url = demo_stack.url("smartship"), demo_stack.url("demo-app")
+
+    client_id, secret, settings = devstack.smartship_registration(demo_stack, global_)
+    assert (client_id, secret) == ("smartship-demo", demo_stack.state[devstack.client_secret_key(global_)])
+    assert settings["scope"] == SMARTSHIP["QSM_SCOPE"] and settings["trusted"] is True
+    assert settings["redirect_uris"] == [f"{smartship_url}/auth/callback/{global_.id}"]
+
+    client_id, secret, settings = devstack.parcel_pal_registration(demo_stack, singapore)
+    assert (client_id, secret) == ("parcel-pal-demo", demo_stack.state["parcel_pal.client_secret"])
+    assert settings["scope"] == PARCEL_PAL["QSM_SCOPE"] and settings["trusted"] is False
+    assert settings["redirect_uris"] == [f"{parcel_pal_url}/callback"]
+    assert devstack.parcel_pal_registration(demo_stack, global_) is None  # configured for Singapore's QSM only
+
+
+def test_smartships_mail_goes_to_the_outbox_unless_the_environment_says_otherwise(demo_stack, monkeypatch):
+    outbox = demo_stack.settings("smartship")
+    assert outbox["MAIL_BACKEND"] == "outbox" and outbox["MAIL_OUTBOX"] == str(demo_stack.instance / "outbox")
+    assert devstack.where_mail_goes(outbox) == f"written to {demo_stack.instance / 'outbox'}"
+
+    monkeypatch.setenv("SMARTSHIP_MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("SMARTSHIP_MAIL_PORT", "1025")
+    smtp = demo_stack.settings("smartship")
+    assert (smtp["MAIL_BACKEND"], smtp["MAIL_SERVER"], smtp["MAIL_PORT"]) == ("smtp", "127.0.0.1", 1025)
+    assert devstack.where_mail_goes(smtp) == "sent through the SMTP server at 127.0.0.1:1025"
 
 
 @pytest.mark.parametrize(

@@ -3,18 +3,16 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 import siteops
-from config import DEMO_APP_CONFIGS, INSTANCE, ROOT, check_production_secrets, load_config
+from config import ROOT, instance_folder, load
 from siteops.i18n import init_i18n
 
 
-def create_demo_app(config=None, test_config=None):
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static", instance_path=str(INSTANCE))
-    config_class = config if isinstance(config, type) else load_config(DEMO_APP_CONFIGS, config, "DEMO_APP_ENV")
-    app.config.from_object(config_class)
-    if test_config:
-        app.config.update(test_config)
-    if app.config.get("PRODUCTION"):
-        check_production_secrets(app, ("SECRET_KEY", "CLIENT_SECRET", "TOKEN_ENCRYPTION_KEYS"))
+def create_demo_app(config=None, test_config=None, environ=None):
+    """Parcel Pal's app, its settings read now (config.py): ``config`` names the environment (else
+    ``DEMO_APP_ENV``), ``environ`` holds the variables (else ``os.environ``), ``test_config`` wins."""
+    settings = load("demo_app", config, environ, test_config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(instance_folder(environ)))
+    app.config.from_mapping(settings)
 
     from .extensions import csrf, db, migrate
 

@@ -2,23 +2,16 @@
 from flask import Flask
 
 import siteops
-from config import ROOT, SMARTSHIP_CONFIGS, check_production_secrets, load_config
+from config import ROOT, instance_folder, load
 from siteops.i18n import init_i18n
 
 
-def create_app(config=None, test_config=None):
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder="static",
-        instance_path=str(ROOT / "instance"),
-    )
-    config_class = config if isinstance(config, type) else load_config(SMARTSHIP_CONFIGS, config, "SMARTSHIP_ENV")
-    app.config.from_object(config_class)
-    if test_config:
-        app.config.update(test_config)
-    if app.config.get("PRODUCTION"):
-        check_production_secrets(app, ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"))
+def create_app(config=None, test_config=None, environ=None):
+    """SmartShip's app, its settings read now (config.py): ``config`` names the environment (else
+    ``SMARTSHIP_ENV``), ``environ`` holds the variables (else ``os.environ``), ``test_config`` wins."""
+    settings = load("smartship", config, environ, test_config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(instance_folder(environ)))
+    app.config.from_mapping(settings)
 
     from .extensions import csrf, db, limiter, login_manager, migrate
 

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from clients.demo_app import create_demo_app
-from config import DemoAppConfig, DemoAppProductionConfig
+from config import load
 
 
 def test_pages_carry_the_security_headers_and_a_request_id(browser):
@@ -48,14 +48,14 @@ def test_get_login_goes_home(browser):
 
 
 def test_it_asks_only_for_the_scopes_it_needs():
-    assert DemoAppConfig.QSM_SCOPE == "openid profile qsm.orders.read"
+    assert load("demo_app", "development", environ={})["QSM_SCOPE"] == "openid profile qsm.orders.read"
 
 
 def test_production_refuses_default_secrets(monkeypatch):
     for name in ("SECRET_KEY", "CLIENT_SECRET", "TOKEN_ENCRYPTION_KEYS"):
         monkeypatch.delenv(f"DEMO_APP_{name}", raising=False)
     with pytest.raises(RuntimeError, match="DEMO_APP_SECRET_KEY"):
-        create_demo_app(DemoAppProductionConfig, test_config={"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_demo_app("production", test_config={"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
 def test_development_without_an_encryption_key_makes_one_for_the_process():

@@ -130,9 +130,10 @@ def test_session_cookie_is_httponly_and_samesite(client, seller):
 
 
 def test_session_cookie_is_secure_in_production_config():
-    from config import QSMProductionConfig
+    from config import load
 
-    assert QSMProductionConfig.SESSION_COOKIE_SECURE is True
+    production = {"QSM_SECRET_KEY": "p" * 40, "QSM_KEY_ENCRYPTION_KEYS": "k" * 44}
+    assert load("qsm", "production", production)["SESSION_COOKIE_SECURE"] is True
 
 
 def test_logout_needs_post_with_csrf(client, seller, auth):

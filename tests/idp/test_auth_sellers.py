@@ -1,9 +1,7 @@
 """Seller accounts: identity, email, password hashing and the stable OIDC subject."""
-import importlib.util
-
 import pytest
 
-from config import ROOT
+import config
 from idp.auth.sellers import SellerError, authenticate, change_email, change_password, create_seller
 from idp.extensions import db
 from idp.models import Seller
@@ -60,11 +58,9 @@ def test_stored_hash_is_bcrypt_at_the_configured_cost(app, make_seller, rounds):
 
 def test_default_bcrypt_cost_is_12(app, monkeypatch):
     monkeypatch.delenv("QSM_BCRYPT_ROUNDS", raising=False)
-    spec = importlib.util.spec_from_file_location("config_without_env", ROOT / "config.py")
-    fresh = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fresh)
-    assert fresh.QSMConfig.BCRYPT_ROUNDS == 12
-    app.config["BCRYPT_ROUNDS"] = fresh.QSMProductionConfig.BCRYPT_ROUNDS
+    assert config.load("qsm", "development")["BCRYPT_ROUNDS"] == 12
+    production = {"QSM_SECRET_KEY": "p" * 40, "QSM_KEY_ENCRYPTION_KEYS": "k" * 44}
+    app.config["BCRYPT_ROUNDS"] = config.load("qsm", "production", production)["BCRYPT_ROUNDS"]
     seller = create_seller("cost@example.com", PASSWORD, "Shop", "Name")
     assert bcrypt_cost(seller.password_hash) == 12
 

@@ -1,10 +1,10 @@
 """What every QSM response shares: security headers, error pages, production secrets."""
-import importlib.util
+import os
 
 import pytest
 from cryptography.fernet import Fernet
 
-from config import DEFAULT_SECRET, ROOT
+from config import DEFAULT_SECRET
 from idp import create_app
 from tests.conftest import csrf_token
 
@@ -128,18 +128,15 @@ def test_every_form_page_has_a_csrf_token(client, seller, auth):
 KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
-def load_fresh_config(monkeypatch, secret, key_encryption_keys=KEY_ENCRYPTION_KEY):
-    """config.py as a process that starts with this environment would import it."""
+def production_environment(monkeypatch, secret, key_encryption_keys=KEY_ENCRYPTION_KEY):
+    """This process's environment set as a production QSM's with this secret and these keys."""
     monkeypatch.delenv("QSM_SECRET_KEY", raising=False)
     monkeypatch.delenv("QSM_KEY_ENCRYPTION_KEYS", raising=False)
     if key_encryption_keys is not None:
         monkeypatch.setenv("QSM_KEY_ENCRYPTION_KEYS", key_encryption_keys)
     if secret is not None:
         monkeypatch.setenv("QSM_SECRET_KEY", secret)
-    spec = importlib.util.spec_from_file_location("config_for_production_test", ROOT / "config.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return {**os.environ, "QSM_ENV": "production"}
 
 
 BAD_SECRETS = [None, "", DEFAULT_SECRET, "too-short-secret", " " * 40]
@@ -147,17 +144,17 @@ BAD_SECRETS = [None, "", DEFAULT_SECRET, "too-short-secret", " " * 40]
 
 @pytest.mark.parametrize("secret", BAD_SECRETS)
 def test_production_refuses_a_missing_default_or_short_secret(monkeypatch, secret):
-    fresh = load_fresh_config(monkeypatch, secret)
+    environ = production_environment(monkeypatch, secret)
     with pytest.raises(RuntimeError, match="QSM_SECRET_KEY"):
-        create_app(fresh.QSMProductionConfig)
+        create_app(environ=environ)
     with pytest.raises(RuntimeError, match="QSM_SECRET_KEY"):
         create_app("production")
 
 
 def test_production_starts_with_a_long_secret_from_the_environment(monkeypatch):
     secret = "s" * 20 + "-production-secret-0123456789"
-    fresh = load_fresh_config(monkeypatch, secret)
-    assert create_app(fresh.QSMProductionConfig).secret_key == secret
+    environ = production_environment(monkeypatch, secret)
+    assert create_app(environ=environ).secret_key == secret
     app = create_app("production")
     assert app.secret_key == secret
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -166,9 +163,9 @@ def test_production_starts_with_a_long_secret_from_the_environment(monkeypatch):
 
 @pytest.mark.parametrize("keys", [None, "", "not-a-fernet-key-but-long-enough-to-pass-length-check"])
 def test_production_refuses_missing_or_malformed_key_encryption_keys(monkeypatch, keys):
-    fresh = load_fresh_config(monkeypatch, "s" * 20 + "-production-secret-0123456789", key_encryption_keys=keys)
+    environ = production_environment(monkeypatch, "s" * 20 + "-production-secret-0123456789", key_encryption_keys=keys)
     with pytest.raises(RuntimeError, match="QSM_KEY_ENCRYPTION_KEYS"):
-        create_app(fresh.QSMProductionConfig)
+        create_app(environ=environ)
 
 
 def test_development_and_testing_do_not_need_a_secret(monkeypatch):
