@@ -102,8 +102,20 @@ def id_token_algorithm(client):
 
 
 def id_token_client_claims(client, issued, config):
-    """The claims every ID token of QSM carries for ``client``."""
+    """The claims every ID token of QSM carries for ``client``, whichever path issues it (Authlib's
+    hook get_client_claims, and machine.py's refresh). ``aud`` is the one client in a list, the
+    shape Authlib's own default gives it (OpenIDToken.get_compatible_claims); id_token_client_id
+    reads it back."""
     return {"iss": config["ISSUER"], "aud": [client.client_id], "iat": issued, "exp": issued + config["ID_TOKEN_TTL"]}
+
+
+def id_token_client_id(claims):
+    """The client an ID token was issued to: its one audience (a list of one, or a string), or None
+    when it names several or none."""
+    aud = claims.get("aud")
+    if isinstance(aud, list) and len(aud) == 1:
+        aud = aud[0]
+    return aud if isinstance(aud, str) else None
 
 
 def refreshed_id_token(client, seller, scope, access_token, auth_time, view, config):
