@@ -18,7 +18,7 @@ from idp.oauth.authorize_policy import (
     login_is_too_old,
     needs_consent,
 )
-from tests.conftest import query_of
+from tests.support.pages import query_of
 
 CALLBACK = "https://app.example/callback"
 SELLER = SimpleNamespace(id=1)
