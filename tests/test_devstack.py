@@ -20,7 +20,7 @@ import config
 import devstack
 from clients.smartship.demo import DEMO_ACCOUNTS, DEMO_PASSWORD as SMARTSHIP_DEMO_PASSWORD
 from idp.demo import DEMO_PASSWORD, DEMO_SELLERS
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 START_TIMEOUT = 90
 STOP_TIMEOUT = 20

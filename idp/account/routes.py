@@ -11,6 +11,14 @@ from .time_zone import TimeZoneForm, set_time_zone
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+def named_client(client_id, status):
+    """The app the URL names; an unknown one is ``status`` (404 for a page, 400 for a form's POST)."""
+    client = find_client(client_id)
+    if client is None:
+        abort(status)
+    return client
+
+
 @bp.get("/connected-apps")
 @login_required
 def apps():
@@ -20,9 +28,7 @@ def apps():
 @bp.get("/connected-apps/<client_id>/revoke")
 @login_required
 def confirm_revoke(client_id):
-    client = find_client(client_id)
-    if client is None:
-        abort(404)
+    client = named_client(client_id, 404)
     app = connected_app(current_user, client)
     if app is None:
         # Already revoked (Back after Revoke, a second tab): nothing to confirm.
@@ -34,9 +40,7 @@ def confirm_revoke(client_id):
 @bp.post("/connected-apps/<client_id>/revoke")
 @login_required
 def revoke(client_id):
-    client = find_client(client_id)
-    if client is None:
-        abort(400)
+    client = named_client(client_id, 400)
     if not ConfirmActionForm().validate_on_submit():
         # Not sent from the confirmation page: ask there first, revoke nothing.
         return redirect(url_for("account.confirm_revoke", client_id=client_id), 303)

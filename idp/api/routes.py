@@ -1,4 +1,6 @@
 """The seller API: QSM as a resource server for the orders and the Smart Inventory link."""
+from functools import wraps
+
 from authlib.integrations.flask_oauth2 import current_token
 from flask import Blueprint, jsonify, request
 
@@ -19,6 +21,20 @@ def api_error(status, error, description):
     response = jsonify(error=error, error_description=description)
     response.status_code = status
     return response
+
+
+def for_a_seller(view):
+    """The view serves a seller's token only (a client's own token acts for nobody): it is
+    called with the seller."""
+
+    @wraps(view)
+    def for_the_tokens_seller(*args, **kwargs):
+        seller = current_token.seller
+        if seller is None:
+            return api_error(403, "insufficient_scope", "This token does not act for a seller.")
+        return view(seller, *args, **kwargs)
+
+    return for_the_tokens_seller
 
 
 @bp.before_request
@@ -43,10 +59,8 @@ def page_arguments():
 
 @bp.get("/orders")
 @require_oauth("qsm.orders.read")
-def orders():
-    seller = current_token.seller
-    if seller is None:
-        return api_error(403, "insufficient_scope", "This token does not act for a seller.")
+@for_a_seller
+def orders(seller):
     paging = page_arguments()
     if paging is None:
         return api_error(
@@ -69,20 +83,16 @@ def orders():
 
 @bp.get("/smart-inventory/link")
 @require_oauth("qsm.inventory")
-def get_link():
-    seller = current_token.seller
-    if seller is None:
-        return api_error(403, "insufficient_scope", "This token does not act for a seller.")
+@for_a_seller
+def get_link(seller):
     link = find_link(seller)
     return jsonify(linked=link is not None, link=link.to_json() if link else None)
 
 
 @bp.put("/smart-inventory/link")
 @require_oauth("qsm.inventory")
-def put_link():
-    seller = current_token.seller
-    if seller is None:
-        return api_error(403, "insufficient_scope", "This token does not act for a seller.")
+@for_a_seller
+def put_link(seller):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(400, "invalid_request", "The body must be a JSON object.")

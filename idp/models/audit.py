@@ -1,4 +1,5 @@
 from ..extensions import db
+from .columns import seller_pk_column
 from .seller import utcnow
 
 
@@ -9,7 +10,7 @@ class AuditEvent(db.Model):
     __table_args__ = (db.Index("ix_audit_events_seller_created", "seller_pk", "created_at"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"))
+    seller_pk = seller_pk_column()
     kind = db.Column(db.String(40), nullable=False)
     client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="SET NULL"))
     client_name = db.Column(db.String(120))

@@ -1,5 +1,6 @@
 from ..clock import now
 from ..extensions import db
+from .columns import client_pk_column, seller_pk_column
 
 
 class LoginSession(db.Model):
@@ -9,7 +10,7 @@ class LoginSession(db.Model):
     __tablename__ = "login_sessions"
 
     sid = db.Column(db.String(64), primary_key=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_pk = seller_pk_column(nullable=False, index=True)
     auth_time = db.Column(db.Integer, nullable=False)
     created_at = db.Column(db.Integer, nullable=False, default=now)
     expires_at = db.Column(db.Integer, nullable=False, index=True)
@@ -22,4 +23,4 @@ class SessionClient(db.Model):
     __tablename__ = "session_clients"
 
     sid = db.Column(db.String(64), db.ForeignKey("login_sessions.sid", ondelete="CASCADE"), primary_key=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), primary_key=True)
+    client_pk = client_pk_column(primary_key=True)

@@ -8,6 +8,7 @@ from authlib.oidc.core import AuthorizationCodeMixin
 from ..clock import now
 from ..digests import matches_digest
 from ..extensions import db
+from .columns import ForASellerAndApp, client_pk_column, digest_column, seller_pk_column
 from .seller import utcnow
 
 
@@ -41,12 +42,24 @@ def refresh_token_active(token, family_revoked_at, at):
     )
 
 
+
+def json_list(column):
+    """A list attribute kept as JSON text in the column attribute ``column``."""
+
+    def read(row):
+        return json.loads(getattr(row, column))
+
+    def write(row, value):
+        setattr(row, column, json.dumps(list(value)))
+
+    return property(read, write)
+
 class OAuthClient(ClientMixin, db.Model):
     __tablename__ = "oauth_clients"
 
     id = db.Column(db.Integer, primary_key=True)
     client_id = db.Column(db.String(64), nullable=False, unique=True)
-    client_secret_hash = db.Column(db.String(64))
+    client_secret_hash = digest_column(nullable=True, unique=False)
     name = db.Column(db.String(120), nullable=False)
     home_page = db.Column(db.String(500))
     redirect_uris_json = db.Column(db.Text, nullable=False, default="[]")
@@ -67,21 +80,8 @@ class OAuthClient(ClientMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     secret_rotated_at = db.Column(db.DateTime)
 
-    @property
-    def redirect_uris(self):
-        return json.loads(self.redirect_uris_json)
-
-    @redirect_uris.setter
-    def redirect_uris(self, value):
-        self.redirect_uris_json = json.dumps(list(value))
-
-    @property
-    def post_logout_redirect_uris(self):
-        return json.loads(self.post_logout_redirect_uris_json)
-
-    @post_logout_redirect_uris.setter
-    def post_logout_redirect_uris(self, value):
-        self.post_logout_redirect_uris_json = json.dumps(list(value))
+    redirect_uris = json_list("redirect_uris_json")
+    post_logout_redirect_uris = json_list("post_logout_redirect_uris_json")
 
     @property
     def is_public(self):
@@ -131,8 +131,8 @@ class Consent(db.Model):
     __table_args__ = (db.UniqueConstraint("seller_pk", "client_pk"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_pk = seller_pk_column(nullable=False)
+    client_pk = client_pk_column(nullable=False, index=True)
     scope = db.Column(db.Text, nullable=False)
     granted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_used_at = db.Column(db.DateTime)
@@ -140,13 +140,11 @@ class Consent(db.Model):
     client = db.relationship("OAuthClient", lazy="joined")
 
 
-class AuthorizationCode(AuthorizationCodeMixin, db.Model):
+class AuthorizationCode(AuthorizationCodeMixin, ForASellerAndApp, db.Model):
     __tablename__ = "authorization_codes"
 
     id = db.Column(db.Integer, primary_key=True)
-    code_hash = db.Column(db.String(64), nullable=False, unique=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, index=True)
+    code_hash = digest_column()
     redirect_uri = db.Column(db.String(500), nullable=False)
     scope = db.Column(db.Text, nullable=False, default="")
     nonce = db.Column(db.String(255))
@@ -191,8 +189,8 @@ class TokenFamily(db.Model):
     __tablename__ = "token_families"
 
     id = db.Column(db.String(32), primary_key=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    client_pk = client_pk_column(nullable=False, index=True)
+    seller_pk = seller_pk_column(index=True)
     auth_time = db.Column(db.Integer)
     created_at = db.Column(db.Integer, nullable=False, default=now)
     revoked_at = db.Column(db.Integer)
@@ -205,11 +203,11 @@ class Token(TokenMixin, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     # None for a client's own token (client_credentials): no refresh token descends from it.
     family_id = db.Column(db.String(32), db.ForeignKey("token_families.id", ondelete="CASCADE"), index=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"))
+    client_pk = client_pk_column(nullable=False)
+    seller_pk = seller_pk_column()
     scope = db.Column(db.Text, nullable=False, default="")
-    access_token_hash = db.Column(db.String(64), nullable=False, unique=True)
-    refresh_token_hash = db.Column(db.String(64), unique=True)
+    access_token_hash = digest_column()
+    refresh_token_hash = digest_column(nullable=True)
     issued_at = db.Column(db.Integer, nullable=False, default=now)
     access_expires_at = db.Column(db.Integer, nullable=False)
     refresh_expires_at = db.Column(db.Integer)

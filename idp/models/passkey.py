@@ -1,4 +1,5 @@
 from ..extensions import db
+from .columns import seller_pk_column
 from .seller import utcnow
 
 
@@ -9,7 +10,7 @@ class Passkey(db.Model):
     __tablename__ = "passkeys"
 
     id = db.Column(db.Integer, primary_key=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_pk = seller_pk_column(nullable=False, index=True)
     credential_id = db.Column(db.String(1400), nullable=False, unique=True)  # base64url, as browsers send it
     public_key = db.Column(db.LargeBinary, nullable=False)  # COSE
     sign_count = db.Column(db.Integer, nullable=False, default=0)

@@ -1,7 +1,8 @@
 from ..extensions import db
+from .columns import ForASellerAndApp, digest_column
 
 
-class PendingClientSecret(db.Model):
+class PendingClientSecret(ForASellerAndApp, db.Model):
     """A new client secret between the POST that made it and the one page that shows it.
 
     Encrypted with a key that QSM does not keep: the key sits only in the developer's session
@@ -12,9 +13,7 @@ class PendingClientSecret(db.Model):
     __tablename__ = "pending_client_secrets"
 
     id = db.Column(db.Integer, primary_key=True)
-    handle_hash = db.Column(db.String(64), nullable=False, unique=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, index=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    handle_hash = digest_column()
     # "registered" (a new app) or "rotated" (a new secret for an app)
     reason = db.Column(db.String(20), nullable=False)
     secret_encrypted = db.Column(db.Text, nullable=False)

@@ -1,4 +1,5 @@
 from ..extensions import db
+from .columns import client_pk_column, digest_column
 
 
 class PushedAuthorizationRequest(db.Model):
@@ -12,8 +13,8 @@ class PushedAuthorizationRequest(db.Model):
     __tablename__ = "pushed_authorization_requests"
 
     id = db.Column(db.Integer, primary_key=True)
-    reference_hash = db.Column(db.String(64), nullable=False, unique=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True)
+    reference_hash = digest_column()
+    client_pk = client_pk_column(nullable=False, index=True)
     parameters_json = db.Column(db.Text, nullable=False)
     created_at = db.Column(db.Integer, nullable=False)
     expires_at = db.Column(db.Integer, nullable=False, index=True)  # to start by

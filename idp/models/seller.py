@@ -6,6 +6,7 @@ from sqlalchemy.orm import validates
 
 from ..clock import now
 from ..extensions import db
+from .columns import client_pk_column, seller_pk_column
 
 
 def utcnow():
@@ -101,7 +102,7 @@ class Order(db.Model):
     __tablename__ = "orders"
 
     id = db.Column(db.Integer, primary_key=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, index=True)
+    seller_pk = seller_pk_column(nullable=False, index=True)
     order_no = db.Column(db.String(32), nullable=False, unique=True)
     buyer_name = db.Column(db.String(120), nullable=False)
     item_name = db.Column(db.String(200), nullable=False)
@@ -133,8 +134,8 @@ class SmartInventoryLink(db.Model):
     __tablename__ = "smart_inventory_links"
 
     id = db.Column(db.Integer, primary_key=True)
-    seller_pk = db.Column(db.Integer, db.ForeignKey("sellers.id", ondelete="CASCADE"), nullable=False, unique=True)
-    client_pk = db.Column(db.Integer, db.ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False)
+    seller_pk = seller_pk_column(nullable=False, unique=True)
+    client_pk = client_pk_column(nullable=False)
     smartship_login_id = db.Column(db.String(254), nullable=False)
     fulfillment_status = db.Column(db.String(20), nullable=False, default="not_applied")
     linked_at = db.Column(db.DateTime, nullable=False, default=utcnow)

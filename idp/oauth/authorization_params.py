@@ -1,5 +1,6 @@
-"""Rules on authorization request parameters that the authorization endpoint (routes.py) and the
-push of a request (pushed.py) both apply, beyond what Authlib's grant checks."""
+"""Rules on authorization request parameters that the authorization endpoint (authorize_policy.py)
+and the push of a request (pushed.py) both apply, beyond what Authlib's grant checks (``prompt``:
+authorize_policy.check_prompt, run by the code grant for both)."""
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
 
@@ -14,11 +15,3 @@ def max_age_seconds(value):
     if seconds < 0:
         raise InvalidRequestError("'max_age' must not be negative.")
     return seconds
-
-
-def prompt_problem(value):
-    """What is wrong with a ``prompt`` value, or None (Core 3.1.2.1: none stands alone)."""
-    prompts = (value or "").split()
-    if "none" in prompts and len(prompts) > 1:
-        return "Invalid 'prompt' parameter."
-    return None

@@ -1,4 +1,4 @@
-"""What a seller has allowed each client, and when the consent page must be shown."""
+"""What a seller has allowed each client (when the consent page is shown: authorize_policy.py)."""
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from sqlalchemy.exc import IntegrityError
 
@@ -13,20 +13,10 @@ def find_consent(seller, client):
     ).scalar_one_or_none()
 
 
-def scopes_to_ask(seller, client, scope, prompts):
-    """The requested scopes the seller has not granted yet; all of them with prompt=consent.
-
-    Trusted family sites are not asked unless they send prompt=consent themselves. An empty
-    list means: issue without asking.
-    """
-    requested = scope_to_list(scope) or []
-    if "consent" in prompts:
-        return requested
-    if client.trusted:
-        return []
+def granted_scope(seller, client):
+    """The scope the seller has granted the client so far, or None."""
     consent = find_consent(seller, client)
-    granted = set(scope_to_list(consent.scope) or []) if consent else set()
-    return [s for s in requested if s not in granted]
+    return consent.scope if consent else None
 
 
 def record_consent(seller, client, scope):

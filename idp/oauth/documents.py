@@ -65,12 +65,18 @@ class OpenIDDocuments:
             return self.wsgi_app(environ, start_response)
         headers = security_headers(environ.get("wsgi.url_scheme") == "https")
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return method_not_allowed(start_response, headers)
+            headers.append(("Allow", "GET, HEAD"))
+            return json_error(
+                start_response, "405 Method Not Allowed", headers, "invalid_request", "Method Not Allowed"
+            )
         try:
             document = build(environ)
         except dependency_errors() as error:
             self.app.logger.error("dependency unavailable: %s", type(error).__name__, exc_info=error)
-            return unavailable(start_response, headers)
+            headers.append(("Retry-After", "5"))
+            return json_error(
+                start_response, "503 Service Unavailable", headers, "temporarily_unavailable", UNAVAILABLE
+            )
         headers += [("Cache-Control", document.cache_control), ("ETag", document.etag)]
         if_none_match = environ.get("HTTP_IF_NONE_MATCH", "")
         if if_none_match and (document.etag in if_none_match or if_none_match.strip() == "*"):
@@ -90,26 +96,6 @@ def json_error(start_response, status, headers, error, description):
     ]
     start_response(status, headers)
     return [body]
-
-
-def method_not_allowed(start_response, headers):
-    return json_error(
-        start_response,
-        "405 Method Not Allowed",
-        headers + [("Allow", "GET, HEAD")],
-        "invalid_request",
-        "Method Not Allowed",
-    )
-
-
-def unavailable(start_response, headers):
-    return json_error(
-        start_response,
-        "503 Service Unavailable",
-        headers + [("Retry-After", "5")],
-        "temporarily_unavailable",
-        UNAVAILABLE,
-    )
 
 
 def init_documents(app):

@@ -12,6 +12,7 @@ from flask import Response, abort
 
 from ..auth.session import end_session as end_seller_session
 from . import keys
+from .grants import id_token_client_id
 from .tokens import find_active_access_token, find_token, revoke_access_token, revoke_family
 
 SECRET_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
@@ -109,11 +110,9 @@ class EndSessionEndpoint(_EndSessionEndpoint):
         return list(keys.ALGORITHMS)
 
     def resolve_client_from_id_token_claims(self, id_token_claims):
-        # QSM's ID tokens name their one audience in a list, which Authlib would not resolve.
-        aud = id_token_claims.get("aud")
-        if isinstance(aud, list) and len(aud) == 1:
-            aud = aud[0]
-        return self.server.query_client(aud) if isinstance(aud, str) else None
+        # Authlib's hook for this: its default resolves only a string aud, QSM writes a list of one.
+        client_id = id_token_client_id(id_token_claims)
+        return self.server.query_client(client_id) if client_id else None
 
     def end_session(self, end_session_request):
         # The seller's own logout: the server-side login session ends and its clients are told.

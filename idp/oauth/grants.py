@@ -6,6 +6,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
+from authlib.oidc.core.grants.util import is_openid_scope
 from authlib.oidc.core.util import create_half_hash
 from flask import current_app, session
 from joserfc import jwt
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..models import AuthorizationCode
 from ..models.oauth import allowed_scope, has_grant_type
 from . import keys
+from .authorize_policy import check_prompt
 from .backchannel import remember_session_client
 from .claims import IDENTITY_SCOPES, SCOPES, seller_claims
 from .tokens import find_authorization_code, find_refresh_token
@@ -54,6 +56,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if not client.check_redirect_uri(request.payload.redirect_uri):
             raise InvalidRequestError("'redirect_uri' is not registered for this client.")
         return request.payload.redirect_uri
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        check_prompt(self.request.payload.data.get("prompt"), redirect_uri)
+        return redirect_uri
 
     def save_authorization_code(self, code, request):
         data = request.payload.data
@@ -95,8 +102,20 @@ def id_token_algorithm(client):
 
 
 def id_token_client_claims(client, issued, config):
-    """The claims every ID token of QSM carries for ``client``."""
+    """The claims every ID token of QSM carries for ``client``, whichever path issues it (Authlib's
+    hook get_client_claims, and machine.py's refresh). ``aud`` is the one client in a list, the
+    shape Authlib's own default gives it (OpenIDToken.get_compatible_claims); id_token_client_id
+    reads it back."""
     return {"iss": config["ISSUER"], "aud": [client.client_id], "iat": issued, "exp": issued + config["ID_TOKEN_TTL"]}
+
+
+def id_token_client_id(claims):
+    """The client an ID token was issued to: its one audience (a list of one, or a string), or None
+    when it names several or none."""
+    aud = claims.get("aud")
+    if isinstance(aud, list) and len(aud) == 1:
+        aud = aud[0]
+    return aud if isinstance(aud, str) else None
 
 
 def refreshed_id_token(client, seller, scope, access_token, auth_time, view, config):
@@ -138,6 +157,16 @@ class OpenIDCode(IDTokens, oidc_grants.OpenIDCode):
         return db.session.execute(
             db.select(AuthorizationCode.id).filter_by(client_pk=request.client.id, nonce=nonce).limit(1)
         ).first() is not None
+
+    def __call__(self, grant):
+        """Authlib's hooks but its validate_request_prompt: the prompt value is checked once, for
+        every request (AuthorizationCodeGrant), and what prompt=none means once the seller is
+        known is authorize_policy's (login_required, consent_required)."""
+        grant.register_hook("after_create_token_response", self.process_token)
+        if is_openid_scope(grant.request.payload.scope):
+            grant.register_hook(
+                "after_validate_authorization_request_payload", self.validate_openid_authorization_request
+            )
 
     def get_authorization_code_claims(self, authorization_code):
         claims = super().get_authorization_code_claims(authorization_code)

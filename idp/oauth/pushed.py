@@ -20,7 +20,7 @@ from ..clock import now
 from ..digests import digest, new_secret
 from ..extensions import db
 from ..models import OAuthClient, PushedAuthorizationRequest
-from .authorization_params import max_age_seconds, prompt_problem
+from .authorization_params import max_age_seconds
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 LIFETIME = 60
@@ -63,10 +63,7 @@ def check_authorization_request(server, params):
     request.payload = BasicOAuth2Payload(params)
     request.user = None
     grant = server.get_authorization_grant(request)
-    grant.validate_authorization_request()
-    problem = prompt_problem(params.get("prompt"))
-    if problem:
-        raise InvalidRequestError(problem)
+    grant.validate_authorization_request()  # prompt too: grants.AuthorizationCodeGrant
     max_age_seconds(params.get("max_age"))
 
 
@@ -132,14 +129,6 @@ def spend(pushed):
     ).rowcount
     db.session.commit()
     return spent == 1
-
-
-def fresh_login_for(pushed, auth_time):
-    """Whether the session's login happened after the seller's browser brought this pushed
-    request: that login satisfies its prompt=login and max_age (the URL cannot drop them)."""
-    return (
-        pushed is not None and auth_time is not None and pushed.started_at is not None and auth_time > pushed.started_at
-    )
 
 
 def already_used():

@@ -1,23 +1,21 @@
 """HTTP surface of the OpenID Provider in Flask. Views turn requests into calls; the rules live in
-grants.py, consent.py, tokens.py and keys.py. Discovery and the JWKS (documents.py), a client's
-own token, introspection and UserInfo (machine.py) are answered before Flask."""
+authorize_policy.py (login, prompt, consent), grants.py, consent.py, tokens.py and keys.py.
+Discovery and the JWKS (documents.py), a client's own token, introspection and UserInfo
+(machine.py) are answered before Flask."""
 from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from .. import audit
 from ..clock import now
 from ..extensions import csrf, db
 from . import pushed
-from .authorization_params import max_age_seconds
+from .authorize_policy import ISSUE, LOGIN, check_prompt, decide
 from .claims import describe_scopes
-from .consent import record_consent, scopes_to_ask, touch_consent
 from .discovery import TOKEN_AUTH_METHODS
 from .server import authorization_server
 from .wire import parameter_problem
@@ -98,11 +96,6 @@ def spend_pushed_request():
     return pushed_request is None or pushed.spend(pushed_request)
 
 
-def login_is_too_old(max_age):
-    max_age = max_age_seconds(max_age)
-    return max_age is not None and now() - session.get("auth_time", 0) > max_age
-
-
 def login_url_for_request(data, prompts):
     # Drop prompt=login and max_age from the URL the seller returns to: the fresh login
     # satisfies both, and max_age=0 would otherwise send a login that crossed a second back.
@@ -134,52 +127,35 @@ def authorize():
         return authorization_error(error)
 
     data = grant.request.payload.data
-    prompts = (data.get("prompt") or "").split()
-    redirect_uri = grant.request.payload.redirect_uri
-    pushed_request = pushed.current()
-    if pushed_request is None and grant.client.require_pushed_authorization_requests:
-        return authorization_error(
-            InvalidRequestError("This app must push its authorization requests (RFC 9126).", redirect_uri=redirect_uri),
-            grant,
-        )
+    prompts = check_prompt(data.get("prompt"))
     try:
-        needs_login = seller is None or (
-            not pushed.fresh_login_for(pushed_request, session.get("auth_time"))
-            and ("login" in prompts or login_is_too_old(data.get("max_age")))
+        decision = decide(
+            seller,
+            grant.client,
+            grant.request.scope,
+            prompts,
+            max_age=data.get("max_age"),
+            auth_time=session.get("auth_time"),
+            at=now(),
+            pushed_request=pushed.current(),
+            answer=request.form.get("decision") if request.method == "POST" else None,
+            redirect_uri=grant.request.payload.redirect_uri,
         )
-    except InvalidRequestError as error:
-        error.redirect_uri = redirect_uri
+    except OAuth2Error as error:
         return authorization_error(error, grant)
-    if needs_login:
-        if "none" in prompts:
-            return authorization_error(LoginRequiredError(redirect_uri=redirect_uri), grant)
+    if decision.action == LOGIN:
         if request.method != "GET":
             return render_error_page(
                 InvalidRequestError(_("Your session ended. Please start again from the application."))
             )
         return redirect(login_url_for_request(data, prompts))
-
-    client = grant.client
-    scope = grant.request.scope
-    if request.method == "POST":
-        if request.form.get("decision") == "allow":
-            record_consent(seller, client, scope)
-            audit.record("consent_granted", seller=seller, client=client, detail=scope)
-            return issue_code(grant, seller)
-        audit.record("consent_denied", seller=seller, client=client)
-        return issue_code(grant, None)
-
-    to_ask = scopes_to_ask(seller, client, scope, prompts)
-    if not to_ask:
-        touch_consent(seller, client)
-        return issue_code(grant, seller)
-    if "none" in prompts:
-        return authorization_error(ConsentRequiredError(redirect_uri=redirect_uri), grant)
+    if decision.action == ISSUE:
+        return issue_code(grant, decision.seller)
     return render_template(
         "idp/consent.html",
-        client=client,
-        scopes=describe_scopes(scope),
-        new_scopes=set(to_ask),
+        client=grant.client,
+        scopes=describe_scopes(grant.request.scope),
+        new_scopes=set(decision.scopes),
         action=request.full_path,
     )
 

@@ -231,6 +231,20 @@ _WITH_FAMILY_AND_SELLER = _tokens.outerjoin(_families, _families.c.id == _tokens
     _sellers, _sellers.c.id == _tokens.c.seller_pk
 )
 _FAMILY_REVOKED_AT = _families.c.revoked_at.label("family_revoked_at")
+_NAMED_CLIENT = _clients.c.client_id == db.bindparam("client_id")
+
+
+def _client_and_its_token(token_matches):
+    """The clients joined to their token that ``token_matches`` (if they hold one), with its family
+    and seller: with _NAMED_CLIENT, one row for the client the credentials name, nulls for a token
+    it does not hold."""
+    return (
+        _clients.outerjoin(_tokens, db.and_(_tokens.c.client_pk == _clients.c.id, token_matches))
+        .outerjoin(_families, _families.c.id == _tokens.c.family_id)
+        .outerjoin(_sellers, _sellers.c.id == _tokens.c.seller_pk)
+    )
+
+
 # An introspection request in one statement: the client named by the credentials (the columns
 # client_auth checks) and the token it presents, if it was issued to that client: another
 # client's token is not found at all (a client may introspect only what it was issued).
@@ -249,20 +263,14 @@ INTROSPECTION_REQUEST = Statement(
         _sellers.c.sub,
     )
     .select_from(
-        _clients.outerjoin(
-            _tokens,
-            db.and_(
-                _tokens.c.client_pk == _clients.c.id,
-                db.or_(
-                    _tokens.c.access_token_hash == db.bindparam("token_hash"),
-                    _tokens.c.refresh_token_hash == db.bindparam("token_hash"),
-                ),
-            ),
+        _client_and_its_token(
+            db.or_(
+                _tokens.c.access_token_hash == db.bindparam("token_hash"),
+                _tokens.c.refresh_token_hash == db.bindparam("token_hash"),
+            )
         )
-        .outerjoin(_families, _families.c.id == _tokens.c.family_id)
-        .outerjoin(_sellers, _sellers.c.id == _tokens.c.seller_pk)
     )
-    .where(_clients.c.client_id == db.bindparam("client_id"))
+    .where(_NAMED_CLIENT)
 )
 _CLIENT_TOKEN_COLUMNS = (
     "family_id",
@@ -303,6 +311,14 @@ def _insert_client_token(relaxed):
 
 
 INSERT_CLIENT_TOKEN = {"postgresql": _insert_client_token(relaxed=True), None: _insert_client_token(relaxed=False)}
+# The seller columns an ID token's and UserInfo's claims are made of (claims.seller_claims).
+_SELLER_CLAIM_COLUMNS = tuple(
+    _sellers.c[name]
+    for name in (
+        "sub", "contact_name", "shop_name", "seller_id", "updated_at", "email", "email_verified", "phone",
+        "street_address", "locality", "region", "postal_code", "country",
+    )
+)
 # A bearer token with the seller columns its claims are made of (claims.seller_claims).
 BEARER_TOKEN_WITH_SELLER = Statement(
     db.select(
@@ -311,26 +327,12 @@ BEARER_TOKEN_WITH_SELLER = Statement(
         _tokens.c.access_revoked_at,
         _FAMILY_REVOKED_AT,
         _tokens.c.seller_pk,
-        *(
-            _sellers.c[name]
-            for name in (
-                "sub", "contact_name", "shop_name", "seller_id", "updated_at", "email", "email_verified", "phone",
-                "street_address", "locality", "region", "postal_code", "country",
-            )
-        ),
+        *_SELLER_CLAIM_COLUMNS,
     )
     .select_from(_WITH_FAMILY_AND_SELLER)
     .where(_tokens.c.access_token_hash == db.bindparam("token_hash"))
 )
 
-
-_SELLER_CLAIM_COLUMNS = tuple(
-    _sellers.c[name]
-    for name in (
-        "sub", "contact_name", "shop_name", "seller_id", "updated_at", "email", "email_verified", "phone",
-        "street_address", "locality", "region", "postal_code", "country",
-    )
-)
 # A refresh request in one statement: the client named by the credentials and, if it holds it,
 # the refresh token with its family's state and the seller's claims (for the new ID token).
 REFRESH_REQUEST = Statement(
@@ -353,15 +355,8 @@ REFRESH_REQUEST = Statement(
         _families.c.auth_time,
         *_SELLER_CLAIM_COLUMNS,
     )
-    .select_from(
-        _clients.outerjoin(
-            _tokens,
-            db.and_(_tokens.c.client_pk == _clients.c.id, _tokens.c.refresh_token_hash == db.bindparam("token_hash")),
-        )
-        .outerjoin(_families, _families.c.id == _tokens.c.family_id)
-        .outerjoin(_sellers, _sellers.c.id == _tokens.c.seller_pk)
-    )
-    .where(_clients.c.client_id == db.bindparam("client_id"))
+    .select_from(_client_and_its_token(_tokens.c.refresh_token_hash == db.bindparam("token_hash")))
+    .where(_NAMED_CLIENT)
 )
 _SUCCESSOR_COLUMNS = (
     "client_pk",

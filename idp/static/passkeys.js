@@ -50,31 +50,33 @@
     (list || []).forEach(function (item) { item.id = toBuffer(item.id); });
   }
 
-  function registrationJSON(credential) {
-    var response = credential.response;
+  // A credential as JSON for the server: what every credential has, and ``response``, the fields
+  // of its kind of response (registration or assertion).
+  function credentialJSON(credential, response) {
     return {
       id: credential.id, rawId: toText(credential.rawId), type: credential.type,
-      response: {
-        clientDataJSON: toText(response.clientDataJSON),
-        attestationObject: toText(response.attestationObject),
-        transports: response.getTransports ? response.getTransports() : []
-      },
+      response: response,
       clientExtensionResults: credential.getClientExtensionResults()
     };
   }
 
+  function registrationJSON(credential) {
+    var response = credential.response;
+    return credentialJSON(credential, {
+      clientDataJSON: toText(response.clientDataJSON),
+      attestationObject: toText(response.attestationObject),
+      transports: response.getTransports ? response.getTransports() : []
+    });
+  }
+
   function assertionJSON(credential) {
     var response = credential.response;
-    return {
-      id: credential.id, rawId: toText(credential.rawId), type: credential.type,
-      response: {
-        clientDataJSON: toText(response.clientDataJSON),
-        authenticatorData: toText(response.authenticatorData),
-        signature: toText(response.signature),
-        userHandle: response.userHandle ? toText(response.userHandle) : null
-      },
-      clientExtensionResults: credential.getClientExtensionResults()
-    };
+    return credentialJSON(credential, {
+      clientDataJSON: toText(response.clientDataJSON),
+      authenticatorData: toText(response.authenticatorData),
+      signature: toText(response.signature),
+      userHandle: response.userHandle ? toText(response.userHandle) : null
+    });
   }
 
   function finish(result) {

@@ -7,8 +7,7 @@ import responses
 
 from clients.demo_app import create_demo_app
 from clients.demo_app.extensions import db as demo_db
-from tests.conftest import FreshGlobalsClient, csrf_token, query_of
-from tests.support.database import empty_tables
+from tests.support.apps import app_under_test
 from tests.support.fake_qsm import (  # noqa: F401 (LOGOUT_EVENT and signing_key: for the tests)
     LOGOUT_EVENT,
     FakeQSM as SharedFakeQSM,
@@ -16,6 +15,8 @@ from tests.support.fake_qsm import (  # noqa: F401 (LOGOUT_EVENT and signing_key
     form_of,
     signing_key,
 )
+from tests.support.pages import csrf_token, query_of
+from tests.support.relying_party import CallbackDriver
 
 ISSUER = "http://qsm.test"
 CLIENT_ID = "parcel-pal"
@@ -115,9 +116,7 @@ def fake_qsm():
 
 @pytest.fixture
 def demo_app():
-    app = create_demo_app("testing")
-    app.test_client_class = FreshGlobalsClient
-    with app.app_context(), empty_tables(demo_db):
+    with app_under_test(create_demo_app("testing"), demo_db) as app:
         yield app
 
 
@@ -127,12 +126,11 @@ def browser(demo_app):
     return demo_app.test_client()
 
 
-class LoginDriver:
+class LoginDriver(CallbackDriver):
     """Walks Parcel Pal's side of Log in with QSM; QSM's own pages are the fake's answers."""
 
     def __init__(self, client, fake):
-        self.client = client
-        self.fake = fake
+        super().__init__(client, fake)
         self.redirect = None  # the query of the last redirect to QSM's authorization endpoint
 
     def start(self):
@@ -145,12 +143,6 @@ class LoginDriver:
         params = self.fake.pushed(self.redirect["request_uri"])
         self.fake.nonce = params["nonce"]
         return params
-
-    def callback(self, params=None, **overrides):
-        params = params or self.start()
-        query = {"code": "code-1", "state": params["state"], "iss": ISSUER}
-        query.update(overrides)
-        return self.client.get("/callback", query_string={k: v for k, v in query.items() if v is not None})
 
     def log_in(self):
         response = self.callback()

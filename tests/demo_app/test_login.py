@@ -7,8 +7,8 @@ import responses
 from clients.demo_app.extensions import db
 from clients.demo_app.models import LoginSession
 from relying_party import token_vault
-from tests.conftest import csrf_token
 from tests.demo_app.conftest import BASE_URL, CLIENT_ID, ISSUER
+from tests.support.pages import csrf_token
 
 
 def test_the_home_page_offers_log_in_with_qsm(browser):

@@ -3,8 +3,8 @@ import json
 
 from clients.demo_app.extensions import db
 from clients.demo_app.models import LoginSession
-from tests.conftest import csrf_token, query_of
 from tests.demo_app.conftest import BASE_URL, CLIENT_ID, ISSUER
+from tests.support.pages import csrf_token, query_of
 
 
 def id_token_issued(fake):

@@ -10,8 +10,8 @@ import responses
 
 from clients.demo_app.extensions import db
 from clients.demo_app.models import LoginSession
-from tests.conftest import csrf_token, query_of
 from tests.demo_app.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, ISSUER
+from tests.support.pages import csrf_token, query_of
 
 
 def s256(verifier):

@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from clients.demo_app import qsm
 from config import ROOT
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 from tests.support.translations import problems
 
 TRANSLATIONS = ROOT / "clients" / "demo_app" / "translations"

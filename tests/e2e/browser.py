@@ -44,12 +44,19 @@ def page(browser):
     context.close()
 
 
-def log_in_at_qsm(page, qsm, seller):
+def fill_qsm_login(page, seller):
+    """On QSM's login page (its heading shown): the seller's email and password, then Log in."""
     from playwright.sync_api import expect
 
-    page.goto(qsm.url("/login"))
     expect(page.get_by_role("heading", name="Log in to QSM")).to_be_visible()
     page.get_by_label("Email").fill(seller.email)
     page.get_by_label("Password").fill(seller.password)
     page.get_by_role("button", name="Log in", exact=True).click()
+
+
+def log_in_at_qsm(page, qsm, seller):
+    from playwright.sync_api import expect
+
+    page.goto(qsm.url("/login"))
+    fill_qsm_login(page, seller)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()

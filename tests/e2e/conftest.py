@@ -4,25 +4,27 @@ Every module gets its own QSM (a real socket, a real database: a file SQLite in 
 folder, or QSM_TEST_DATABASE_URL when set, as in CI) whose issuer is its own live URL.
 Tests reach it only over HTTP, as a relying party or a browser would.
 """
-import os
 import secrets
-from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 
-from siteops.database import dispose_engines
-
 # Fixtures kept in modules of their own, imported here so that every test in tests/e2e can ask for
 # them by name (a test module that imported them itself would shadow them with its arguments).
 from tests.e2e.browser import browser, page  # noqa: F401 (fixtures)
 from tests.e2e.demo_app_live import demo  # noqa: F401 (a fixture)
 from tests.e2e.smartship_live import start_smartship  # noqa: F401 (a fixture)
-from tests.support.live_server import live_servers  # noqa: F401 (a fixture, used below and by the tests)
+from tests.support.live_server import (  # noqa: F401 (live_servers: a fixture, used below and by the tests)
+    create_tables,
+    live_database_url,
+    live_servers,
+    stop_and_drop_tables,
+)
+from tests.support.pages import parse_forms
+from tests.support.qsm import PASSWORD, seller_details
 
-PASSWORD = "correct horse battery"
 HTTP_TIMEOUT = 10
 ALL_SCOPES = "openid profile email address phone offline_access qsm.orders.read qsm.inventory"
 
@@ -48,13 +50,7 @@ class LiveQSM:
         self._sellers += 1
         n = self._sellers
         email = email or f"seller{n}-{secrets.token_hex(3)}@example.com"
-        details.setdefault("shop_name", f"Live Shop {n}")
-        details.setdefault("contact_name", f"Live Seller {n}")
-        details.setdefault("phone", "+65 6000 0000")
-        details.setdefault("street_address", "1 Test Street")
-        details.setdefault("locality", "Singapore")
-        details.setdefault("postal_code", "000001")
-        details.setdefault("country", "SG")
+        details = seller_details(f"Live Shop {n}", f"Live Seller {n}", **details)
         with self.app.app_context():
             seller = create_seller(email, password, **details)
             return SimpleNamespace(
@@ -94,9 +90,7 @@ def start_qsm(live_servers, tmp_path_factory):  # noqa: F811 (the imported fixtu
     started = []
 
     def start(**config):
-        database_url = os.environ.get("QSM_TEST_DATABASE_URL") or "sqlite:///{}".format(
-            tmp_path_factory.mktemp("qsm") / "qsm.db"
-        )
+        database_url = live_database_url("QSM_TEST_DATABASE_URL", tmp_path_factory, "qsm")
 
         def build(base_url):
             app = create_app(
@@ -108,9 +102,7 @@ def start_qsm(live_servers, tmp_path_factory):  # noqa: F811 (the imported fixtu
                     **config,
                 },
             )
-            with app.app_context():
-                db.drop_all()
-                db.create_all()
+            create_tables(app, db)
             return app
 
         server = live_servers(build)
@@ -119,11 +111,8 @@ def start_qsm(live_servers, tmp_path_factory):  # noqa: F811 (the imported fixtu
 
     yield start
     for server in started:
-        server.stop()  # stop serving before the tables go
+        stop_and_drop_tables(server, db)
         with server.app.app_context():
-            db.session.remove()
-            db.drop_all()
-            dispose_engines(server.app, db)
             throttle.reset()
 
 
@@ -133,40 +122,6 @@ def qsm(start_qsm):
 
 
 # --- A seller's user agent without a browser -------------------------------------------------------
-
-
-class FormParser(HTMLParser):
-    """The forms of a page: action, method, the values of its inputs, and its submit buttons."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {k: (v if v is not None else "") for k, v in attrs}
-        if tag == "form":
-            self.forms.append(
-                {
-                    "action": attrs.get("action", ""),
-                    "method": attrs.get("method", "get").lower(),
-                    "fields": {},
-                    "buttons": [],
-                }
-            )
-        elif not self.forms:
-            return
-        elif tag == "input" and attrs.get("name") and attrs.get("type", "text") not in ("submit", "button"):
-            self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
-        elif tag in ("select", "textarea") and attrs.get("name"):
-            self.forms[-1]["fields"][attrs["name"]] = ""  # a field of the form; its value is the caller's to give
-        elif tag == "button" or (tag == "input" and attrs.get("type") == "submit"):
-            self.forms[-1]["buttons"].append((attrs.get("name"), attrs.get("value", "")))
-
-
-def parse_forms(html):
-    parser = FormParser()
-    parser.feed(html)
-    return parser.forms
 
 
 class SellerAgent:

@@ -1,9 +1,10 @@
 """A live Parcel Pal (the demo third-party app) registered at a live QSM as any developer's app is,
 required to push its authorization requests (RFC 9126) as in the demo."""
-import os
 
 import pytest
 from cryptography.fernet import Fernet
+
+from tests.support.live_server import create_tables, live_database_url, stop_and_drop_tables
 
 SCOPE = "openid profile qsm.orders.read"
 
@@ -13,9 +14,7 @@ def demo(qsm, live_servers, tmp_path_factory):
     from clients.demo_app import create_demo_app
     from clients.demo_app.extensions import db
 
-    database_url = os.environ.get("DEMO_APP_TEST_DATABASE_URL") or "sqlite:///{}".format(
-        tmp_path_factory.mktemp("demo_app") / "demo_app.db"
-    )
+    database_url = live_database_url("DEMO_APP_TEST_DATABASE_URL", tmp_path_factory, "demo_app")
 
     def build(base_url):
         registration = qsm.make_client(
@@ -38,15 +37,9 @@ def demo(qsm, live_servers, tmp_path_factory):
             },
         )
         app.registration = registration
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
+        create_tables(app, db)
         return app
 
     server = live_servers(build)
     yield server
-    server.stop()
-    with server.app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    stop_and_drop_tables(server, db)

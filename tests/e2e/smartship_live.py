@@ -1,8 +1,9 @@
 """A live SmartShip beside a live QSM: a real client registration, real HTTP between them."""
-import os
 
 import pytest
 from cryptography.fernet import Fernet
+
+from tests.support.live_server import create_tables, live_database_url, stop_and_drop_tables
 
 SMARTSHIP_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
 
@@ -47,9 +48,7 @@ def start_smartship(live_servers, tmp_path_factory):
     started = []
 
     def start(qsm, platform_id="qoo10-sg", platform_name="Qoo10 Singapore"):
-        database_url = os.environ.get("SMARTSHIP_TEST_DATABASE_URL") or "sqlite:///{}".format(
-            tmp_path_factory.mktemp("smartship") / "smartship.db"
-        )
+        database_url = live_database_url("SMARTSHIP_TEST_DATABASE_URL", tmp_path_factory, "smartship")
         outbox = tmp_path_factory.mktemp("outbox")
 
         def build(base_url):
@@ -72,9 +71,7 @@ def start_smartship(live_servers, tmp_path_factory):
                     ],
                 },
             )
-            with app.app_context():
-                db.drop_all()
-                db.create_all()
+            create_tables(app, db)
             qsm.app.config["SMARTSHIP_SIGNUP_URL"] = f"{base_url}/linked-signup/start?platform={platform_id}"
             qsm.app.config["SMARTSHIP_LOGIN_URL"] = f"{base_url}/login/qsm?platform={platform_id}"
             return app
@@ -85,8 +82,4 @@ def start_smartship(live_servers, tmp_path_factory):
 
     yield start
     for server in started:
-        server.stop()
-        with server.app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+        stop_and_drop_tables(server, db)

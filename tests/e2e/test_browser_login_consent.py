@@ -5,14 +5,15 @@ sent; and a stand-in for SmartShip's sign-up page, which QSM's "Join Smartship" 
 The seller finds everything by what a person sees: labels, button names, headings.
 """
 import re
-import secrets
 from html import escape
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from tests.e2e.browser import PNG_SIGNATURE
+from tests.e2e.browser import PNG_SIGNATURE, fill_qsm_login
+from tests.support.oauth import authorization_params
+from tests.support.pages import query_of
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -70,30 +71,9 @@ def third_party(qsm, callback_server):
 
 
 def authorization_url(qsm, client, state):
-    params = {
-        "response_type": "code",
-        "client_id": client.client_id,
-        "redirect_uri": client.redirect_uri,
-        "scope": SCOPE,
-        "state": state,
-        "nonce": secrets.token_urlsafe(12),
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",  # RFC 7636 appendix B
-        "code_challenge_method": "S256",
-    }
+    challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 appendix B
+    params = authorization_params(client.client_id, client.redirect_uri, SCOPE, challenge, state=state)
     return qsm.url("/oauth/authorize?" + urlencode(params))
-
-
-def log_in(page, seller):
-    from playwright.sync_api import expect
-
-    expect(page.get_by_role("heading", name="Log in to QSM")).to_be_visible()
-    page.get_by_label("Email").fill(seller.email)
-    page.get_by_label("Password").fill(seller.password)
-    page.get_by_role("button", name="Log in", exact=True).click()
-
-
-def query_of(url):
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
 # --- The tests ---------------------------------------------------------------------------------------
@@ -106,7 +86,7 @@ def test_seller_logs_in_denies_then_allows_a_third_party_app(page, qsm, seller, 
 
     page.goto(authorization_url(qsm, third_party, state="first-try"))
     expect(page).to_have_url(re.compile(re.escape(qsm.url("/login")) + r"\?"))
-    log_in(page, seller)
+    fill_qsm_login(page, seller)
 
     # The consent page says who is asking and, in plain words, for what.
     expect(page.get_by_role("heading", level=1)).to_have_text("Parcel Tracker wants to access your QSM account")
@@ -149,7 +129,7 @@ def test_qx_smart_inventory_offers_join_smartship_in_a_new_window(page, qsm, sel
     from playwright.sync_api import expect
 
     page.goto(qsm.url("/login"))
-    log_in(page, seller)
+    fill_qsm_login(page, seller)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     # Listing & Pricing > Option Management > Qx Smart Inventory

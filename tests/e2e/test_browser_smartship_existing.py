@@ -1,5 +1,4 @@
 """Linking an existing SmartShip account, password reset over SMTP, and both ways to log in — in Chromium."""
-import email
 import re
 import socket
 
@@ -7,32 +6,16 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.e2e.browser import log_in_at_qsm
+from tests.support.mail import SMTPInbox
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 SMARTSHIP_PASSWORD = "Existing-account-pass-1"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def link_to(self, address):
-        for message in reversed(self.messages):
-            if message["To"] == address:
-                return re.search(
-                    r"(http://127\.0\.0\.1:\d+/reset-password/\S+)", message.get_payload(decode=True).decode()
-                ).group(1)
-        raise AssertionError(f"no mail to {address}")
-
-
 @pytest.fixture(scope="module")
 def inbox():
-    inbox = Inbox()
+    inbox = SMTPInbox(r"(http://127\.0\.0\.1:\d+/reset-password/\S+)")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

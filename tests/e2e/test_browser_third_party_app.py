@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.e2e.browser import log_in_at_qsm
+from tests.support.live_server import create_tables
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -56,9 +57,7 @@ def start_parcel_pal(server, qsm, client_id, client_secret, tmp_path):
             "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         },
     )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    create_tables(app, db)
     server.holder.app = app
 
 

@@ -6,12 +6,13 @@ over HTTP. The seller is a plain ``requests`` user agent.
 """
 import random
 import re
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import pytest
 
-from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
+from tests.e2e.conftest import HTTP_TIMEOUT
 from tests.e2e.demo_app_live import SCOPE
+from tests.support.pages import parse_forms, query_of
 
 pytestmark = pytest.mark.live
 
@@ -123,10 +124,6 @@ def test_logging_out_at_qsm_ends_the_demo_session_by_back_channel(qsm, demo, sel
 
     assert demo_session_rows(demo)[-1].ended_at is not None
     assert agent.http.get(demo.url("/orders"), allow_redirects=False, timeout=HTTP_TIMEOUT).headers["Location"] == "/"
-
-
-def query_of(url):
-    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
 
 
 def test_the_authorization_request_is_pushed_and_single_use(qsm, demo, seller, seller_agent):

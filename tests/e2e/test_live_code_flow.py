@@ -9,26 +9,19 @@ import base64
 import hashlib
 import secrets
 import time
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.support.oauth import authorization_params, code_exchange, pkce_pair
+from tests.support.pages import query_of
+
 pytestmark = pytest.mark.live
 
 TIMEOUT = 10
-
-
-def pkce_pair():
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-def query_of(url):
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
 def left_hash(value):
@@ -68,18 +61,9 @@ class Flow:
         self.scope = scope
 
     def authorization_url(self, **overrides):
-        params = {
-            "response_type": "code",
-            "client_id": self.client.client_id,
-            "redirect_uri": self.client.redirect_uri,
-            "scope": self.scope,
-            "state": self.state,
-            "nonce": self.nonce,
-            "code_challenge": self.challenge,
-            "code_challenge_method": "S256",
-        }
-        params.update(overrides)
-        params = {k: v for k, v in params.items() if v is not None}
+        c = self.client
+        overrides = {"state": self.state, "nonce": self.nonce, **overrides}
+        params = authorization_params(c.client_id, c.redirect_uri, self.scope, self.challenge, **overrides)
         return self.metadata["authorization_endpoint"] + "?" + urlencode(params)
 
     def callback(self, decision="allow", **overrides):
@@ -102,14 +86,7 @@ class Flow:
         )
 
     def exchange(self, code, **overrides):
-        data = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": self.client.redirect_uri,
-            "code_verifier": self.verifier,
-        }
-        data.update(overrides)
-        return self.token_request({k: v for k, v in data.items() if v is not None})
+        return self.token_request(code_exchange(code, self.client.redirect_uri, self.verifier, **overrides))
 
 
 def introspect(f, metadata, token, hint=None):

@@ -3,8 +3,9 @@ logs out of QSM, and both clients end their sessions (OIDC Back-Channel Logout).
 import pytest
 import requests
 
-from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
+from tests.e2e.conftest import HTTP_TIMEOUT
 from tests.e2e.test_smartship_live_flow import join_smartship, linked_signup_done, qsm_login
+from tests.support.pages import parse_forms
 
 pytestmark = pytest.mark.live
 

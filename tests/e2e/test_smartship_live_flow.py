@@ -1,12 +1,14 @@
 """The real QSM and the real SmartShip, each on its own port on 127.0.0.1, through the whole linked sign-up."""
-import email
 import re
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.e2e.conftest import HTTP_TIMEOUT, parse_forms
+from tests.e2e.conftest import HTTP_TIMEOUT
+from tests.support.live_flows import new_account_signup_data, submit_qsm_login
+from tests.support.mail import Outbox
+from tests.support.pages import parse_forms
 
 
 @pytest.fixture(scope="module")
@@ -15,13 +17,7 @@ def smartship(qsm, start_smartship):
 
 
 def qsm_login(http, qsm, seller, password=None):
-    page = http.get(qsm.url("/login"), timeout=HTTP_TIMEOUT)
-    [form] = [f for f in parse_forms(page.text) if "password" in f["fields"]]
-    response = http.post(
-        qsm.url("/login"),
-        data={**form["fields"], "email": seller.email, "password": password or seller.password},
-        timeout=HTTP_TIMEOUT,
-    )
+    response = submit_qsm_login(http, qsm.url(), seller.email, password or seller.password, HTTP_TIMEOUT)
     assert response.url.startswith(qsm.url("/")) and "/login" not in response.url, response.text[:300]
     return response
 
@@ -46,11 +42,7 @@ def join_smartship(http, qsm):
 
 
 def linked_signup_done(http, page):
-    form = next(f for f in parse_forms(page.text) if "agree_terms" in f["fields"] or "registration_type" in f["fields"])
-    data = {k: v for k, v in form["fields"].items() if not k.startswith("agree_")}
-    data.update(registration_type="new", action="done", agree_terms="y", agree_privacy="y", agree_qsm_data="y")
-    data.pop("existing_account", None)
-    return http.post(page.url, data=data, timeout=HTTP_TIMEOUT)
+    return http.post(page.url, data=new_account_signup_data(page.text), timeout=HTTP_TIMEOUT)
 
 
 def test_whole_flow_new_account(qsm, smartship):
@@ -113,10 +105,8 @@ def test_passwords_stay_separate_in_both_directions(qsm, smartship):
     # SmartShip password through reset (the demo outbox), QSM password unchanged
     forgot = http.get(smartship.url("/forgot-password"), timeout=HTTP_TIMEOUT)
     submit_first_form(http, forgot, identifier=seller.email)
-    outbox = Path(smartship.app.config["MAIL_OUTBOX"])
-    newest = max(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-    mail = email.message_from_bytes(newest.read_bytes()).get_payload(decode=True).decode()
-    reset_path = re.search(r"http://127\.0\.0\.1:\d+(/reset-password/\S+)", mail).group(1)
+    outbox = Outbox(Path(smartship.app.config["MAIL_OUTBOX"]), r"http://127\.0\.0\.1:\d+(/reset-password/\S+)")
+    reset_path = outbox.last_link()
     reset_page = http.get(smartship.url(reset_path), timeout=HTTP_TIMEOUT)
     submit_first_form(http, reset_page, password="SmartShip-only-pass-1", confirm_password="SmartShip-only-pass-1")
 

@@ -1,7 +1,7 @@
 """The Activity page shows the seller's security events."""
 from idp.extensions import db
 from idp.models import AuditEvent
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 
 def kinds(seller):

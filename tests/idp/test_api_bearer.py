@@ -3,7 +3,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Token
-from tests.conftest import basic_auth, bearer
+from tests.support.oauth import basic_auth, bearer
 
 ENDPOINTS = [
     ("GET", "/api/v1/orders", "qsm.orders.read"),

@@ -6,7 +6,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Order
-from tests.conftest import bearer
+from tests.support.oauth import bearer
 
 
 def add_orders(seller, n, prefix):

@@ -3,7 +3,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import SmartInventoryLink
-from tests.conftest import bearer
+from tests.support.oauth import bearer
 
 PATH = "/api/v1/smart-inventory/link"
 

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.pages import csrf_token
+from tests.support.qsm import PASSWORD
 
 LOGIN_FAILED = "The email or password is not correct."
 

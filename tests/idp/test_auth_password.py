@@ -3,7 +3,8 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Seller
-from tests.conftest import PASSWORD, Auth, csrf_token
+from tests.support.pages import csrf_token
+from tests.support.qsm import PASSWORD, Auth
 
 NEW_PASSWORD = "a brand new passphrase"
 

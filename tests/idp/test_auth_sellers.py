@@ -6,7 +6,7 @@ from idp.auth.sellers import SellerError, authenticate, change_email, change_pas
 from idp.extensions import db
 from idp.models import Seller
 from idp.oauth.claims import seller_claims
-from tests.conftest import PASSWORD
+from tests.support.qsm import PASSWORD
 
 
 def bcrypt_cost(password_hash):

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.pages import csrf_token
+from tests.support.qsm import PASSWORD
 
 THROTTLED = "Too many attempts. Please try again later."
 

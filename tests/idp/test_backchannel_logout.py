@@ -6,7 +6,8 @@ import pytest
 import responses
 
 from relying_party.logout_tokens import BACKCHANNEL_LOGOUT_EVENT, validate_logout_token
-from tests.conftest import csrf_token, decode_id_token
+from tests.support.oauth import decode_id_token
+from tests.support.pages import csrf_token
 
 BACKCHANNEL = "https://app.example/backchannel-logout"
 
@@ -92,7 +93,7 @@ def test_a_client_that_fails_to_answer_does_not_block_logout(client, seller, aut
 def test_a_password_change_ends_the_other_sessions_and_tells_their_clients(
     app, client, seller, auth, flow, mock_clients
 ):
-    from tests.conftest import PASSWORD, Auth
+    from tests.support.qsm import PASSWORD, Auth
 
     other_browser = app.test_client()
     Auth(other_browser).login()

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from idp.digests import digest
 from idp.extensions import db
 from idp.models import OAuthClient, Order, Seller, SigningKey
-from tests.conftest import PASSWORD
+from tests.support.qsm import PASSWORD
 
 
 @pytest.fixture

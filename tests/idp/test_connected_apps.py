@@ -1,6 +1,6 @@
 """Connected apps: every app holding a grant, and Revoke (once confirmed) ends its access at once."""
-from tests.conftest import csrf_token
 from tests.idp.test_developer_apps import assert_accessible, controls
+from tests.support.pages import csrf_token
 
 
 def revoke(client, oauth_client):

@@ -8,7 +8,8 @@ import pytest
 from idp.digests import digest
 from idp.extensions import db
 from idp.models import OAuthClient, Token
-from tests.conftest import Auth, csrf_token
+from tests.support.pages import csrf_token
+from tests.support.qsm import Auth
 
 
 def register(client, **fields):

@@ -2,7 +2,7 @@
 state and RFC 9207 iss on every redirect back, error pages where no redirect is safe."""
 import pytest
 
-from tests.conftest import query_of
+from tests.support.pages import query_of
 
 ISSUER = "http://qsm.test"
 CALLBACK = "https://app.example/callback"

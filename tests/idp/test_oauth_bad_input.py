@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from tests.conftest import basic_auth
+from tests.support.oauth import basic_auth
 
 JSON_POST_ENDPOINTS = ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/userinfo"]
 JSON_GET_ENDPOINTS = [

@@ -1,7 +1,7 @@
 """Client authentication at the token endpoint, and the client_credentials grant."""
 import pytest
 
-from tests.conftest import basic_auth, bearer
+from tests.support.oauth import basic_auth, bearer
 
 
 @pytest.fixture

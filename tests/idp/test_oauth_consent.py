@@ -7,7 +7,7 @@ import pytest
 from idp.extensions import db
 from idp.models import AuthorizationCode, Consent
 from idp.oauth.claims import SCOPES
-from tests.conftest import csrf_token, query_of
+from tests.support.pages import csrf_token, query_of
 
 ISSUER = "http://qsm.test"
 

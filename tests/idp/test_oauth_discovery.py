@@ -1,7 +1,7 @@
 """The discovery document and the JWKS, checked against what the endpoints really do."""
 import pytest
 
-from tests.conftest import basic_auth, bearer, decode_id_token
+from tests.support.oauth import basic_auth, bearer, decode_id_token
 
 ISSUER = "http://qsm.test"
 

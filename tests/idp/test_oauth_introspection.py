@@ -3,7 +3,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Token
-from tests.conftest import basic_auth, token_request_as_registered, tokens_as_registered
+from tests.support.oauth import basic_auth, token_request_as_registered, tokens_as_registered
 
 SCOPE = "openid email offline_access qsm.orders.read"
 

@@ -10,7 +10,7 @@ from joserfc.jwk import KeySet
 from idp.extensions import db
 from idp.models import SigningKey
 from idp.oauth import keys
-from tests.conftest import decode_id_token
+from tests.support.oauth import decode_id_token
 
 
 def header_of(id_token):

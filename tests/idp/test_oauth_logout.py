@@ -6,7 +6,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import LoginSession
-from tests.conftest import csrf_token, query_of
+from tests.support.pages import csrf_token, query_of
 
 LOGGED_OUT = "https://app.example/logged-out"
 

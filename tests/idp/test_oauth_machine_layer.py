@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from idp.oauth import machine
-from tests.conftest import basic_auth, bearer
+from tests.support.oauth import basic_auth, bearer
 
 
 @pytest.fixture

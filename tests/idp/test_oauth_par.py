@@ -9,7 +9,9 @@ from idp.digests import digest
 from idp.extensions import db
 from idp.models import OAuthClient, PushedAuthorizationRequest
 from idp.oauth.pushed import INTERACTION, LIFETIME, REQUEST_URI_PREFIX
-from tests.conftest import PASSWORD, basic_auth, csrf_token, query_of
+from tests.support.oauth import basic_auth
+from tests.support.pages import csrf_token, query_of
+from tests.support.qsm import PASSWORD
 
 ISSUER = "http://qsm.test"
 

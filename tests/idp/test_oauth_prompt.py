@@ -4,7 +4,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token, decode_id_token, query_of
+from tests.support.oauth import decode_id_token
+from tests.support.pages import csrf_token, query_of
+from tests.support.qsm import PASSWORD
 
 ISSUER = "http://qsm.test"
 

@@ -3,7 +3,7 @@ a lookup per token request or per UserInfo call shows up here."""
 import pytest
 
 from idp.extensions import db
-from tests.conftest import basic_auth, bearer
+from tests.support.oauth import basic_auth, bearer
 from tests.support.statements import statements
 
 
@@ -95,7 +95,8 @@ def test_discovery_and_jwks_need_no_query(client, issued):
 def test_a_password_login_is_two_statements(client, seller):
     """The seller's row by email; then the login session and its audit event, one statement on
     PostgreSQL (a transaction of two on SQLite). No transaction is open while bcrypt runs."""
-    from tests.conftest import PASSWORD, csrf_token
+    from tests.support.pages import csrf_token
+    from tests.support.qsm import PASSWORD
 
     page = client.get("/login").get_data(as_text=True)
     form = {"email": seller.email, "password": PASSWORD, "csrf_token": csrf_token(page)}

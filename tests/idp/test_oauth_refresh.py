@@ -4,7 +4,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import TokenFamily
-from tests.conftest import basic_auth, bearer, decode_id_token, token_request_as_registered
+from tests.support.oauth import basic_auth, bearer, decode_id_token, token_request_as_registered
 
 SCOPE = "openid profile email offline_access qsm.orders.read"
 

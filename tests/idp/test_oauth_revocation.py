@@ -1,7 +1,7 @@
 """Token revocation (RFC 7009)."""
 import pytest
 
-from tests.conftest import basic_auth, bearer, token_request_as_registered, tokens_as_registered
+from tests.support.oauth import basic_auth, bearer, token_request_as_registered, tokens_as_registered
 
 
 @pytest.fixture(params=["client_secret_basic", "client_secret_post", "none"])

@@ -2,7 +2,7 @@
 import pytest
 
 from idp.oauth.claims import SCOPES
-from tests.conftest import query_of
+from tests.support.pages import query_of
 
 ALL = "openid profile email address phone offline_access qsm.orders.read qsm.inventory"
 

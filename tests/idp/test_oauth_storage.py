@@ -3,7 +3,7 @@ from idp.digests import digest
 from idp.extensions import db
 from idp.models import AuthorizationCode, OAuthClient, Token
 from idp.oauth.clients import rotate_client_secret
-from tests.conftest import basic_auth
+from tests.support.oauth import basic_auth
 
 
 def every_stored_value():

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from tests.conftest import bearer, decode_id_token, pkce_pair, token_request_as_registered
+from tests.support.oauth import bearer, decode_id_token, pkce_pair, token_request_as_registered
 
 ISSUER = "http://qsm.test"
 
@@ -26,14 +26,7 @@ def post_token(f, data):
 
 
 def exchange(f, code, **overrides):
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": f.oauth_client.redirect_uris[0],
-        "code_verifier": f.verifier,
-    }
-    data.update(overrides)
-    return post_token(f, {k: v for k, v in data.items() if v is not None})
+    return post_token(f, f.exchange_data(code, **overrides))
 
 
 def at_hash(access_token):

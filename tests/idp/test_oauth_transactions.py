@@ -8,7 +8,8 @@ from sqlalchemy.exc import OperationalError
 from idp.extensions import db
 from idp.models import SessionClient
 from siteops.database import autocommit_engine
-from tests.conftest import basic_auth, query_of
+from tests.support.oauth import basic_auth
+from tests.support.pages import query_of
 from tests.support.statements import listening, outside_transaction
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import Token
-from tests.conftest import bearer
+from tests.support.oauth import bearer
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from config import database_engine_options
 from idp import create_app
-from tests.conftest import basic_auth
+from tests.support.oauth import basic_auth
 
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=1"
 
@@ -66,7 +66,7 @@ def test_login_with_redis_down_is_a_503_page_not_a_500():
     app = create_app("testing", test_config={"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})
     client = app.test_client()
     page = client.get("/login")
-    from tests.conftest import csrf_token
+    from tests.support.pages import csrf_token
 
     response = client.post(
         "/login",

@@ -8,7 +8,7 @@ import pytest
 from idp.clock import now
 from idp.extensions import db
 from idp.models import Passkey, Seller
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "chromium_passkey.json").read_text())
 USER_HANDLE_SUB = "0123456789abcdef0123456789abcdef"  # the recording's user handle, as a seller's sub

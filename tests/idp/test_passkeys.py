@@ -8,7 +8,9 @@ import pytest
 from idp.extensions import db
 from idp.models import AuditEvent, LoginSession, Passkey
 from idp.passkeys.ceremonies import CHALLENGE_SECONDS
-from tests.conftest import PASSWORD, csrf_token, decode_id_token, query_of
+from tests.support.oauth import decode_id_token
+from tests.support.pages import csrf_token, query_of
+from tests.support.qsm import PASSWORD
 from tests.support.webauthn import SoftAuthenticator
 
 ORIGIN = "http://qsm.test"  # the testing issuer: the relying party ID is qsm.test
@@ -194,7 +196,7 @@ def test_removing_a_passkey_ends_its_logins(registered, client, seller, authenti
 def test_another_sellers_passkey_cannot_be_removed(registered, app, make_seller, auth):
     make_seller("other@example.com")
     other = app.test_client()
-    from tests.conftest import Auth
+    from tests.support.qsm import Auth
 
     Auth(other).login("other@example.com")
     page = other.get("/account/passkeys").get_data(as_text=True)

@@ -3,7 +3,7 @@ Activity (scopes in the consent page's words), connected apps, passkeys, the dev
 the error pages."""
 import pytest
 
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 JA = {"Accept-Language": "ja"}
 

@@ -2,7 +2,7 @@
 import pytest
 
 from config import ROOT
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 from tests.support.translations import problems
 
 TRANSLATIONS = ROOT / "idp" / "translations"

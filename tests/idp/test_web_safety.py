@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 
 from config import DEFAULT_SECRET
 from idp import create_app
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 
 def test_pages_carry_the_security_headers(client):

@@ -11,25 +11,24 @@ The suite makes two fresh databases with random names, creates their tables in t
 starts everything, and at the end stops every process, drops both databases and deletes the
 Redis keys it made.
 """
-import base64
 import os
 import secrets
 import time
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from siteops.database import dispose_engines as dispose_app_engines
-from tests.conftest import pkce_pair
-from tests.e2e.conftest import parse_forms
+from tests.support.live_flows import new_account_signup_data, qsm_login_form, submit_qsm_login
+from tests.support.oauth import authorization_params, basic_auth, code_exchange, pkce_pair
+from tests.support.pages import query_of
+from tests.support.qsm import PASSWORD, seller_details
 
 from .cluster import HTTP_TIMEOUT, PLATFORM_ID, SMARTSHIP_SCOPE, Cluster
 
 PG_URL = os.environ.get("QSM_SCALE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("QSM_SCALE_REDIS_URL", "redis://127.0.0.1:6379/14")
-PASSWORD = "correct horse battery"
 RP_REDIRECT_URI = "http://127.0.0.1:9/scale/callback"
 RP_SCOPE = "openid profile email offline_access qsm.orders.read"
 
@@ -161,14 +160,6 @@ def cluster(tmp_path_factory):
 # --- what the tests do over HTTP ------------------------------------------------------------
 
 
-def basic_auth(client_id, secret):
-    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
-
-
-def query_of(location):
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
 class Seller:
     """A seller with a browser-like requests session; cookies work at every instance, as the
     instances share their secret key."""
@@ -192,14 +183,12 @@ class Seller:
         self.http.close()
 
     def login_page(self, base_url):
-        page = self.http.get(base_url + "/login", timeout=HTTP_TIMEOUT)
-        assert page.status_code == 200, page.text[:300]
-        return next(f for f in parse_forms(page.text) if "password" in f["fields"])
+        return qsm_login_form(self.http, base_url, HTTP_TIMEOUT)
 
     def attempt_login(self, base_url, password=None, form=None):
-        form = form or self.login_page(base_url)
-        data = {**form["fields"], "email": self.email, "password": password or self.password}
-        return self.http.post(base_url + "/login", data=data, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        return submit_qsm_login(
+            self.http, base_url, self.email, password or self.password, HTTP_TIMEOUT, form, allow_redirects=False
+        )
 
     def login(self, base_url):
         response = self.attempt_login(base_url)
@@ -210,16 +199,9 @@ class Seller:
         """Run /oauth/authorize at ``base_url`` (logged in already); returns (code, verifier, nonce)."""
         verifier, challenge = verifier_challenge or pkce_pair()
         nonce = secrets.token_hex(8)
-        params = {
-            "response_type": "code",
-            "client_id": client.client_id,
-            "redirect_uri": client.redirect_uri,
-            "scope": scope,
-            "state": secrets.token_hex(8),
-            "nonce": nonce,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
+        params = authorization_params(
+            client.client_id, client.redirect_uri, scope, challenge, state=secrets.token_hex(8), nonce=nonce
+        )
         response = self.http.get(
             base_url + "/oauth/authorize", params=params, allow_redirects=False, timeout=HTTP_TIMEOUT
         )
@@ -234,12 +216,7 @@ class Seller:
 def redeem(base_url, client, code, verifier, timeout=HTTP_TIMEOUT):
     return requests.post(
         base_url + "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": client.redirect_uri,
-            "code_verifier": verifier,
-        },
+        data=code_exchange(code, client.redirect_uri, verifier),
         headers=basic_auth(client.client_id, client.client_secret),
         timeout=timeout,
     )
@@ -283,10 +260,7 @@ def reach_done_step(cluster, seller):
     page = seller.http.get(f"{cluster.smartship_url}/linked-signup/start?platform={PLATFORM_ID}", timeout=HTTP_TIMEOUT)
     assert page.status_code == 200 and page.url == f"{cluster.smartship_url}/linked-signup", (page.url, page.text[:300])
     assert seller.email in page.text
-    form = next(f for f in parse_forms(page.text) if "registration_type" in f["fields"] or "agree_terms" in f["fields"])
-    data = {k: v for k, v in form["fields"].items() if not k.startswith("agree_") and k != "existing_account"}
-    data.update(registration_type="new", action="done", agree_terms="y", agree_privacy="y", agree_qsm_data="y")
-    return data
+    return new_account_signup_data(page.text)
 
 
 def sign_up_at_smartship(cluster, seller, instance):
@@ -304,15 +278,8 @@ def make_seller(cluster):
 
     def make(**details):
         email = f"scale-{secrets.token_hex(4)}@example.com"
-        details.setdefault("shop_name", "Scale Shop")
-        details.setdefault("contact_name", "Scale Seller")
-        details.setdefault("phone", "+65 6000 0000")
-        details.setdefault("street_address", "1 Test Street")
-        details.setdefault("locality", "Singapore")
-        details.setdefault("postal_code", "000001")
-        details.setdefault("country", "SG")
         with cluster.qsm_app.app_context():
-            create_seller(email, PASSWORD, **details)
+            create_seller(email, PASSWORD, **seller_details("Scale Shop", "Scale Seller", **details))
             db.session.remove()
         seller = Seller(cluster, email)
         made.append(seller)

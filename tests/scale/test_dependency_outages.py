@@ -5,7 +5,7 @@ once the dependency does, with the same processes (no restart)."""
 import pytest
 import requests
 
-from tests.e2e.conftest import parse_forms
+from tests.support.pages import parse_forms
 
 from .cluster import HTTP_TIMEOUT
 from .conftest import client_credentials, sign_up_at_smartship, wait_until

@@ -37,7 +37,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from siteops.database import dispose_engines
-from tests.e2e.conftest import parse_forms
+from tests.support.pages import parse_forms
 
 from .cluster import ROOT, base_environment, free_port
 from .conftest import PASSWORD, RP_REDIRECT_URI, RP_SCOPE, Seller, redeem, refresh

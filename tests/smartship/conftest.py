@@ -1,15 +1,18 @@
 """SmartShip against a fake QSM served by `responses` (tests/support/fake_qsm.py, with the Smart
 Inventory link endpoint only SmartShip uses): every answer QSM could give, on demand."""
 import json
+from pathlib import Path
 
 import pytest
 import responses
 
 from clients.smartship import create_app
-from clients.smartship.extensions import db as smartship_db
-from tests.conftest import FreshGlobalsClient, csrf_token, query_of
-from tests.support.database import empty_tables
+from clients.smartship.extensions import db as smartship_db, limiter
+from tests.support.apps import app_under_test
 from tests.support.fake_qsm import FakeQSM as SharedFakeQSM
+from tests.support.mail import Outbox
+from tests.support.pages import csrf_token, query_of
+from tests.support.relying_party import CallbackDriver
 
 ISSUER = "http://qsm.test"
 CLIENT_ID = "smartship"
@@ -87,13 +90,8 @@ def fake_qsm():
 @pytest.fixture
 def smartship_app(tmp_path):
     app = create_app("testing", test_config={"MAIL_OUTBOX": str(tmp_path / "outbox")})
-    app.test_client_class = FreshGlobalsClient
-    with app.app_context():
-        with empty_tables(smartship_db):
-            yield app
-        smartship_db.engine.dispose()
-    from clients.smartship.extensions import limiter
-
+    with app_under_test(app, smartship_db):
+        yield app
     limiter.reset()
 
 
@@ -102,12 +100,10 @@ def smartship(smartship_app):
     return smartship_app.test_client()
 
 
-class SignupDriver:
+class SignupDriver(CallbackDriver):
     """Walks SmartShip's side of the linked sign-up with the test client."""
 
-    def __init__(self, client, fake):
-        self.client = client
-        self.fake = fake
+    CALLBACK_PATH = f"/auth/callback/{PLATFORM}"
 
     def start(self):
         response = self.client.get("/linked-signup/start")
@@ -116,14 +112,6 @@ class SignupDriver:
         assert response.location.startswith(f"{ISSUER}/oauth/authorize?")
         self.fake.nonce = params["nonce"]
         return params
-
-    def callback(self, params=None, **overrides):
-        params = params or self.start()
-        query = {"code": "code-1", "state": params["state"], "iss": ISSUER}
-        query.update(overrides)
-        return self.client.get(
-            f"/auth/callback/{PLATFORM}", query_string={k: v for k, v in query.items() if v is not None}
-        )
 
     def signup_page(self):
         response = self.callback()
@@ -162,30 +150,6 @@ def make_account(smartship_app):
     return make
 
 
-class Outbox:
-    def __init__(self, path):
-        self.path = path
-
-    def messages(self):
-        import email
-
-        if not self.path.exists():
-            return []
-        files = sorted(self.path.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-        return [email.message_from_bytes(p.read_bytes()) for p in files]
-
-    def last_link(self, to=None):
-        import re
-
-        for message in reversed(self.messages()):
-            if to is None or message["To"] == to:
-                body = message.get_payload(decode=True).decode()
-                return re.search(r"http://smartship\.test(/\S+)", body).group(1)
-        raise AssertionError(f"no mail to {to}")
-
-
 @pytest.fixture
 def outbox(smartship_app):
-    from pathlib import Path
-
-    return Outbox(Path(smartship_app.config["MAIL_OUTBOX"]))
+    return Outbox(Path(smartship_app.config["MAIL_OUTBOX"]), r"http://smartship\.test(/\S+)")

@@ -36,7 +36,7 @@ def test_another_sid_leaves_this_session_alone(signed_in, fake_qsm, smartship_ap
 
 
 def test_password_sessions_are_not_ended_by_qsm(smartship, make_account, fake_qsm, smartship_app):
-    from tests.conftest import csrf_token
+    from tests.support.pages import csrf_token
 
     make_account("pw-user", "pw@example.com")
     page = smartship.get("/login")

@@ -24,8 +24,8 @@ from clients.smartship.models import (
     PendingSignup,
     QsmLink,
 )
-from tests.conftest import csrf_token, query_of
 from tests.support.live_server import start_live_server
+from tests.support.pages import csrf_token, query_of
 
 from .conftest import ISSUER, PLATFORM, FakeQSM
 

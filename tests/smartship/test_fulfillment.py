@@ -3,7 +3,7 @@ import json
 
 from clients.smartship.extensions import db
 from clients.smartship.models import FulfillmentApplication
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 
 def apply(client, warehouse="Singapore (Tuas)"):

@@ -180,7 +180,7 @@ def test_the_own_listed_account_without_a_password_counts_as_a_failed_attempt(si
 def test_password_reset_goes_to_the_chosen_accounts_own_address_and_linking_resumes(
     signup, make_account, outbox, smartship
 ):
-    from tests.conftest import csrf_token
+    from tests.support.pages import csrf_token
 
     make_account("lion-city", "seller@example.com")
     other = make_account("typed-acct", "owner-of-typed@example.com")

@@ -3,7 +3,7 @@ import pytest
 
 from clients.smartship.extensions import db
 from clients.smartship.models import Account, ImportedOrder, PendingSignup
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 from .conftest import PLATFORM
 

@@ -2,7 +2,7 @@
 from clients.smartship.extensions import db
 from clients.smartship.models import ImportedOrder, QsmLink
 from relying_party import token_vault
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 
 def sync(client):

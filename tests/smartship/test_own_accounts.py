@@ -5,7 +5,7 @@ import pytest
 
 from clients.smartship.extensions import db
 from clients.smartship.models import Account
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 
 def sign_up(client, **fields):

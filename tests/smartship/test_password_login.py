@@ -2,7 +2,7 @@
 import pytest
 
 from clients.smartship.extensions import db
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token, query_of
 
 PASSWORD = "Tr1cky-Passphrase"
 
@@ -115,7 +115,7 @@ def test_logging_out_of_a_qsm_session_logs_out_at_qsm_too(signup, smartship):
     page = smartship.get("/orders")
     response = smartship.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
     assert response.location.startswith("http://qsm.test/oauth/logout?")
-    params = __import__("tests.conftest", fromlist=["query_of"]).query_of(response.location)
+    params = query_of(response.location)
     assert params["post_logout_redirect_uri"] == "http://smartship.test/login"
     assert params["id_token_hint"].count(".") == 2 and params["client_id"] == "smartship"
     assert smartship.get("/orders").status_code == 302

@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 
 from clients.smartship.extensions import db
 from clients.smartship.models import Account, AccountToken
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 PASSWORD = "Tr1cky-Passphrase"
 NEW_PASSWORD = "Another-long-secret-7"

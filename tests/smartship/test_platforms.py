@@ -6,7 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from clients.smartship import create_app
 from clients.smartship.extensions import db
 from clients.smartship.models import Account, QsmLink
-from tests.conftest import FreshGlobalsClient, query_of
+from tests.support.apps import FreshGlobalsClient
+from tests.support.pages import query_of
 
 from .conftest import FakeQSM
 

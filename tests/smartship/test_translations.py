@@ -5,7 +5,7 @@ from email.header import decode_header, make_header
 import pytest
 
 from config import ROOT
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 from tests.support.translations import problems
 
 TRANSLATIONS = ROOT / "clients" / "smartship" / "translations"

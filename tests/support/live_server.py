@@ -3,10 +3,13 @@
 The port is bound before the app is built, so an app that must know its own public URL
 (an OpenID issuer, a redirect URI) is given it: ``start_live_server(lambda base_url: make_app(base_url))``.
 """
+import os
 import threading
 
 import pytest
 from werkzeug.serving import make_server
+
+from siteops.database import dispose_engines
 
 HOST = "127.0.0.1"
 
@@ -84,3 +87,27 @@ def live_servers():
     yield start
     for server in reversed(started):
         server.stop()
+
+
+# --- A live Flask site's database ----------------------------------------------------------------
+
+
+def live_database_url(env_var, tmp_path_factory, name):
+    """The database of a live site: ``env_var`` when set (CI's PostgreSQL), else a new SQLite file."""
+    return os.environ.get(env_var) or "sqlite:///{}".format(tmp_path_factory.mktemp(name) / f"{name}.db")
+
+
+def create_tables(app, db):
+    """Fresh tables for ``app`` (whatever an earlier module left)."""
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+
+
+def stop_and_drop_tables(server, db):
+    """Stop serving first, then drop the tables and close the connection pools."""
+    server.stop()
+    with server.app.app_context():
+        db.session.remove()
+        db.drop_all()
+        dispose_engines(server.app, db)
