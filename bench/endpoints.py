@@ -185,8 +185,11 @@ class Stack:
             shutil.chown(self.pg_dir, self.args.pg_user, self.args.pg_user)
         run(self.as_pg_user([str(self.pg_bin / "initdb"), "-D", str(self.pg_dir / "data"), "-U", "postgres",
                              "--auth=trust", "-E", "UTF8", "--no-sync"]), "initdb")
+        # Checkpoints and any statement slower than half a second go to the log (--logs keeps
+        # it): a stall during a run shows there with its cause, beside QSM's 503 lines.
         options = (f"-p {self.ports['postgres']} -k {self.pg_dir} -c listen_addresses=127.0.0.1 "
-                   f"-c synchronous_commit={self.args.synchronous_commit}")
+                   f"-c synchronous_commit={self.args.synchronous_commit} -c log_checkpoints=on "
+                   "-c log_min_duration_statement=500 -c log_lock_waits=on")
         self.postgres_started = True
         run(pinned(self.args.server_cpus, self.as_pg_user([
             str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_dir / "data"), "-l", str(self.pg_dir / "postgres.log"),

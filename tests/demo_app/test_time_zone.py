@@ -3,7 +3,7 @@ the seller chooses one under the orders, kept in a cookie) with its offset, amou
 currency."""
 import pytest
 
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 JA = {"Accept-Language": "ja"}
 FIRST = '<time datetime="2026-11-10T10:00:00Z">'  # the fake QSM's first order

@@ -8,7 +8,7 @@ import pytest
 
 from idp.extensions import db
 from idp.models import SmartInventoryLink
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 from tests.support.statements import statements
 
 QX_PATH = "/listing/option-management/qx-smart-inventory"

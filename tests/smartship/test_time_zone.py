@@ -3,7 +3,7 @@ SMARTSHIP_TIME_ZONE until the seller chooses one on My account, kept in a cookie
 order's own currency."""
 import pytest
 
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 JA = {"Accept-Language": "ja"}
 LATE_ORDER = {
