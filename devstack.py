@@ -265,7 +265,7 @@ def prepare_qsm(platform):
             f"discovery  {issuer}/.well-known/openid-configuration",
             f"sellers    {', '.join(emails)}",
             f"password   {DEMO_PASSWORD}",
-            f"Join Smartship from {issuer}{QX_SMART_INVENTORY_PATH}",
+            f"Join SmartShip from {issuer}{QX_SMART_INVENTORY_PATH}",
         ]
         return app, notes
 

@@ -79,7 +79,7 @@ def join(page, qsm, smartship, seller):
     log_in_at_qsm(page, qsm, seller)
     page.goto(qsm.url("/listing/option-management/qx-smart-inventory"))
     with page.expect_popup() as popup_info:
-        page.get_by_role("link", name="Join Smartship").click()
+        page.get_by_role("link", name="Join SmartShip").click()
     signup = popup_info.value
     signup.wait_for_url(smartship.url("/linked-signup"))
     expect(signup.get_by_test_id("qsm-details")).to_contain_text(seller.email)

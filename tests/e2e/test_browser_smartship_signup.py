@@ -1,4 +1,4 @@
-"""The seller's story in a real browser: QSM > Qx Smart Inventory > Join Smartship > a new SmartShip account."""
+"""The seller's story in a real browser: QSM > Qx Smart Inventory > Join SmartShip > a new SmartShip account."""
 import os
 import random
 import re
@@ -36,7 +36,7 @@ def test_join_smartship_creates_an_account_and_lands_on_order_management(page, q
     expect(page.get_by_text("No SmartShip account is linked yet")).to_be_visible()
 
     with page.expect_popup() as popup_info:
-        page.get_by_role("link", name="Join Smartship").click()
+        page.get_by_role("link", name="Join SmartShip").click()
     signup = popup_info.value
     signup.wait_for_url(smartship.url("/linked-signup"))
 

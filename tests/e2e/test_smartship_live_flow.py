@@ -41,7 +41,7 @@ def submit_first_form(http, response, **fields):
 
 def join_smartship(http, qsm):
     panel = http.get(qsm.url("/listing/option-management/qx-smart-inventory"), timeout=HTTP_TIMEOUT)
-    join_url = re.search(r'href="([^"]+)"[^>]*>Join Smartship<', panel.text).group(1).replace("&amp;", "&")
+    join_url = re.search(r'href="([^"]+)"[^>]*>Join SmartShip<', panel.text).group(1).replace("&amp;", "&")
     return http.get(join_url, timeout=HTTP_TIMEOUT)
 
 
@@ -65,7 +65,7 @@ def test_whole_flow_new_account(qsm, smartship):
     http = requests.Session()
     qsm_login(http, qsm, seller)
 
-    # Join Smartship: no QSM login page, no consent screen (SmartShip is a trusted family site)
+    # Join SmartShip: no QSM login page, no consent screen (SmartShip is a trusted family site)
     signup_page = join_smartship(http, qsm)
     assert signup_page.url == smartship.url("/linked-signup"), signup_page.text[:500]
     for value in (seller.email, "Live Gadgets", "Live Seller", "+65 6000 0000", "1 Test Street"):

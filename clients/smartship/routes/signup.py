@@ -52,7 +52,7 @@ def qsm_problem(error, platform_id=None):
 
 @bp.get("/linked-signup/start")
 def start():
-    """Where QSM's Join Smartship button (and Log in with QSM) sends the seller."""
+    """Where QSM's Join SmartShip button (and Log in with QSM) sends the seller."""
     platform_id = request.args.get("platform") or qsm.default_platform_id()
     try:
         return qsm.authorization_redirect(platform_id)
