@@ -176,6 +176,19 @@ class SignupPage:
             return None, _("Several SmartShip accounts use this email address. Please enter the login ID instead.")
         return account, None
 
+    def missing_entry(self, account):
+        """What the seller left empty, asked for in words: the account to link (when none was
+        chosen from the list and none typed), then its password. Said the same whether or not
+        the account exists, and not a failed attempt."""
+        if account is None and not (self.form.typed_login.data or "").strip():
+            return _("Please choose the SmartShip account to link, or enter its login ID or email.")
+        if not self.form.password.data:
+            return _(
+                "Please enter the password of the SmartShip account you are linking."
+                " Forgot it? Click Password Reset."
+            )
+        return None
+
     def is_listed(self, account):
         """One of the seller's own accounts this page lists (its confirmed email is the one QSM
         verified), however it was chosen: the page already names it, so it may be told more."""
@@ -187,6 +200,9 @@ class SignupPage:
             return self.fail(problem, 400)
         if self.form.action.data == "reset":
             return self.send_reset(account)
+        missing = self.missing_entry(account)
+        if missing:
+            return self.fail(missing, 400)
         throttle_key = account.id if account else normalize_login(self.form.typed_login.data)
         wait = throttle.retry_after("link", throttle_key)
         if wait:
