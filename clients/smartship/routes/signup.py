@@ -1,6 +1,7 @@
 """Linked sign-up from QSM: start, callback, and the sign-up page with its Done button."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 
 from relying_party import token_vault
 
@@ -85,6 +86,8 @@ def callback(platform_id):
 def form():
     pending = load_pending_signup(session.get("pending_signup"))
     if pending is None:
+        if request.method == "POST":
+            return second_submission()
         return signup_expired()
     candidates = linkable_accounts(pending)
     form = LinkedSignupForm()
@@ -103,8 +106,20 @@ def form():
     return page.render()
 
 
-def signup_expired():
-    return render_template("smartship/signup_expired.html", start_url=url_for("signup.start")), 400
+def signup_expired(finished=False):
+    return render_template(
+        "smartship/signup_expired.html", start_url=url_for("signup.start"), maybe_finished=finished
+    ), 400
+
+
+def second_submission():
+    """Done (or Password Reset) sent again after the sign-up was used up: a double click, or a
+    form left open. Nothing is created twice. A browser the first Done already signed in goes on
+    to its orders; any other is told the sign-up may be finished, and Continue (through QSM,
+    which knows the link) signs it in to the linked account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("orders.index"))
+    return signup_expired(finished=True)
 
 
 class SignupPage:
