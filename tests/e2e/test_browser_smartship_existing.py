@@ -100,6 +100,11 @@ def test_link_one_existing_account_with_its_password(page, qsm, smartship):
     expect(signup.get_by_role("radio", name="Link an existing account")).to_be_checked()
     expect(signup.get_by_role("radio", name=re.compile(r"^my-old-shop \(created"))).to_be_checked()
     expect(signup.get_by_role("radio", name="Do you want to create a new account?")).not_to_be_checked()
+    # No "no password is created" hint when linking an account that may well have one
+    expect(signup.get_by_test_id("no-password-hint")).to_be_hidden()
+    signup.get_by_role("radio", name="Do you want to create a new account?").check()
+    expect(signup.get_by_test_id("no-password-hint")).to_be_visible()
+    signup.get_by_role("radio", name="Link an existing account").check()
     signup.get_by_label("Password", exact=True).fill(SMARTSHIP_PASSWORD)
     agree_and_done(signup)
     signup.wait_for_url(smartship.url("/orders"))
