@@ -201,3 +201,11 @@ def test_qsm_failures_from_relying_party_are_in_the_pages_language(signup, smart
         response = smartship.get(f"/auth/callback/{PLATFORM}", query_string=args, headers=headers)
         html = text(response)
         assert response.status_code == 400 and expected in html and absent not in html
+
+
+@pytest.mark.parametrize("headers", [{}, JA])
+def test_a_translated_qsm_message_is_text_never_markup(signup, smartship, headers):
+    params = signup.start()
+    args = {"state": params["state"], "iss": ISSUER, "error": "<b>bold</b>"}
+    html = text(smartship.get(f"/auth/callback/{PLATFORM}", query_string=args, headers=headers))
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
