@@ -280,7 +280,7 @@ def prepare_qsm(platform):
             f"discovery  {discovery}",
             f"sellers    {', '.join(emails)}",
             f"password   {DEMO_PASSWORD}",
-            f"Join Smartship from {join_smartship}",
+            f"Join SmartShip from {join_smartship}",
         ]
         return app, notes
 

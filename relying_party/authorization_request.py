@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 from authlib.common.urls import add_params_to_uri, url_decode
 from flask import current_app, redirect
+from flask_babel import gettext as _
 
 from . import provider
 from .errors import UNREACHABLE, QSMRefused, QSMUnavailable
@@ -39,7 +40,7 @@ def pushed_redirect(registration, callback_url):
     authorization_endpoint = server_metadata.get("authorization_endpoint")
     if not endpoint or not authorization_endpoint:
         raise QSMUnavailable(
-            f"QSM does not take pushed authorization requests, which {registration.site_name} needs."
+            _("QSM does not take pushed authorization requests, which %(site)s needs.", site=registration.site_name)
         )
     client = provider.authlib_client(registration)
     try:
@@ -78,12 +79,14 @@ def push_authorization_request(registration, endpoint, parameters):
             body["error"],
             body.get("error_description", ""),
         )
-        raise QSMRefused(f"QSM refused {registration.site_name}'s login request ({body['error'][:60]}).")
+        site, code = registration.site_name, body["error"][:60]
+        raise QSMRefused(_("QSM refused %(site)s's login request (%(error)s).", site=site, error=code))
     if response.status_code != 201:
         raise QSMUnavailable(
-            f"QSM could not start the login right now (it answered {response.status_code}). Please try again."
+            _("QSM could not start the login right now (it answered %(status)s). Please try again.",
+              status=response.status_code)
         )
     request_uri = body.get("request_uri") if isinstance(body, dict) else None
     if not isinstance(request_uri, str) or not request_uri:
-        raise QSMUnavailable(f"QSM sent an answer {registration.site_name} could not read.")
+        raise QSMUnavailable(_("QSM sent an answer %(site)s could not read.", site=registration.site_name))
     return request_uri

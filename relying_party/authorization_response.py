@@ -11,14 +11,15 @@ before and while it spends the code, in order.
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import OAuthError
+from flask_babel import gettext as _, lazy_gettext as _l
 from joserfc.errors import JoseError
 
 from . import provider
 from .errors import UNREACHABLE, QSMError, QSMRefused, QSMUnavailable
 
-UNEXPECTED_ISSUER = "The response came from an unexpected issuer."
-NO_ISSUER = "QSM's response did not say who sent it."
-STATE_SPENT = "This login link has expired or was already used. Please start again."
+UNEXPECTED_ISSUER = _l("The response came from an unexpected issuer.")
+NO_ISSUER = _l("QSM's response did not say who sent it.")
+STATE_SPENT = _l("This login link has expired or was already used. Please start again.")
 # What the ID token vouches for, over what UserInfo says.
 ID_TOKEN_CLAIMS = ("sub", "iss", "aud", "auth_time", "sid")
 # An error code from the query is echoed, cut to this length.
@@ -41,8 +42,10 @@ def check_error_response(args, site_name):
     if not error:
         return
     if error == "access_denied":
-        raise QSMRefused(f"You did not allow {site_name} to access your QSM account. Access was not granted.")
-    raise QSMRefused(f"QSM refused the request ({error[:MAX_ERROR_LENGTH]}).")
+        raise QSMRefused(
+            _("You did not allow %(site)s to access your QSM account. Access was not granted.", site=site_name)
+        )
+    raise QSMRefused(_("QSM refused the request (%(error)s).", error=error[:MAX_ERROR_LENGTH]))
 
 
 def finish_authorization(registration, args):
@@ -56,7 +59,7 @@ def finish_authorization(registration, args):
         # Authlib validates an ID token only when it has the nonce to check: its claims
         # ("userinfo") are the proof it did.
         if "id_token" not in token or not token.get("userinfo"):
-            raise QSMRefused("QSM did not return an identity token.")
+            raise QSMRefused(_("QSM did not return an identity token."))
         id_claims = token["userinfo"]
         info = client.userinfo(token=token)
     except QSMError:
@@ -64,15 +67,16 @@ def finish_authorization(registration, args):
     except OAuthError as error:
         if error.error in ("mismatching_state", "missing_state"):
             raise QSMRefused(STATE_SPENT) from error
-        raise QSMRefused(f"QSM refused the request ({error.error}).") from error
+        code = str(error.error)[:MAX_ERROR_LENGTH]
+        raise QSMRefused(_("QSM refused the request (%(error)s).", error=code)) from error
     except (JoseError, AuthlibBaseError) as error:
-        raise QSMRefused("The identity token from QSM could not be validated.") from error
+        raise QSMRefused(_("The identity token from QSM could not be validated.")) from error
     except requests.HTTPError as error:
-        raise QSMRefused("QSM refused to share your seller details.") from error
+        raise QSMRefused(_("QSM refused to share your seller details.")) from error
     except (requests.RequestException, ValueError) as error:
         raise QSMUnavailable(UNREACHABLE) from error
     if info.get("sub") != id_claims.get("sub"):
-        raise QSMRefused("QSM's user information does not match the identity token.")
+        raise QSMRefused(_("QSM's user information does not match the identity token."))
     claims = dict(info)
     claims.update({k: id_claims[k] for k in ID_TOKEN_CLAIMS if k in id_claims})
     return token, claims

@@ -58,6 +58,20 @@ def is_live(row):
     return row is not None and row.ended_at is None and row.expires_at > time.time()
 
 
+def ended_elsewhere(db, model):
+    """True, once, when this browser's cookie names a session that was ended somewhere else:
+    QSM's back-channel logout (the seller logged out of QSM, or QSM ended their session). This
+    browser's own logout and sign-in clear its cookie, so a cookie still naming an ended session
+    was not ended here. The cookie's token is dropped, so the seller is told only once."""
+    if not session.get(SESSION_KEY):
+        return False
+    row = cookie_row(db, model)
+    if row is None or row.ended_at is None:
+        return False
+    session.pop(SESSION_KEY, None)
+    return True
+
+
 def begin(db, model, not_after=None, **columns):
     """Start a new session for this browser (ending the one it had); returns the row.
     ``not_after`` ends it sooner than the session lifetime (say, when QSM's token expires)."""

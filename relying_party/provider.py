@@ -10,6 +10,7 @@ import requests
 from authlib.integrations.flask_client import OAuth
 from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
+from flask_babel import gettext as _
 
 from .errors import UNREACHABLE, QSMRefused, QSMUnavailable
 
@@ -47,7 +48,7 @@ def metadata(registration):
     except (requests.RequestException, ValueError) as error:
         raise QSMUnavailable(UNREACHABLE) from error
     if data.get("issuer") != registration.issuer:
-        raise QSMRefused("QSM's discovery document names a different issuer.")
+        raise QSMRefused(_("QSM's discovery document names a different issuer."))
     return data
 
 
@@ -57,7 +58,7 @@ def fetch_signing_keys(registration, force=False):
     try:
         return authlib_client(registration).fetch_jwk_set(force=force)
     except (requests.RequestException, ValueError) as error:
-        raise QSMUnavailable("QSM's keys cannot be fetched.") from error
+        raise QSMUnavailable(_("QSM's keys cannot be fetched.")) from error
 
 
 def client_session(registration, access_token=None):

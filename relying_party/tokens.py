@@ -11,6 +11,7 @@ import time
 import requests
 from authlib.integrations.base_client import OAuthError
 from flask import current_app
+from flask_babel import gettext as _
 
 from . import provider
 from .errors import UNREACHABLE, QSMAccessRevoked, QSMError, QSMUnavailable
@@ -32,10 +33,10 @@ def refresh(registration, refresh_token):
             return session.refresh_token(token_endpoint, refresh_token=refresh_token)
     except OAuthError as error:
         if error.error in ("invalid_grant", "unauthorized_client"):
-            raise QSMAccessRevoked(f"{registration.site_name}'s access to QSM was revoked.") from error
+            raise QSMAccessRevoked(_("%(site)s's access to QSM was revoked.", site=registration.site_name)) from error
         # invalid_client is the site's own registration (say, a secret mid-rotation), not the
         # seller's grant: keep the grant and let an operator fix the configuration.
-        raise QSMUnavailable(f"QSM could not refresh {registration.site_name}'s access.") from error
+        raise QSMUnavailable(_("QSM could not refresh %(site)s's access.", site=registration.site_name)) from error
     except (requests.RequestException, ValueError) as error:
         raise QSMUnavailable(UNREACHABLE) from error
 
@@ -58,7 +59,8 @@ def call_api(registration, access_token, method, path, *, revoked, failed, **kwa
     """Call QSM's seller API at ``path`` below the issuer; the decoded JSON.
 
     ``revoked`` is the message of the QSMAccessRevoked a 401 raises; ``failed`` that of the
-    QSMUnavailable any other error status raises (``{status}`` is replaced by the status code).
+    QSMUnavailable any other error status raises (``{status}`` is replaced by the status code);
+    either may be a lazy (translated) string.
     """
     url = registration.issuer + path
     try:
@@ -69,8 +71,12 @@ def call_api(registration, access_token, method, path, *, revoked, failed, **kwa
     if response.status_code == 401:
         raise QSMAccessRevoked(revoked)
     if response.status_code >= 400:
-        raise QSMUnavailable(failed.replace("{status}", str(response.status_code)))
+        raise QSMUnavailable(str(failed).replace("{status}", str(response.status_code)))
     try:
         return response.json()
     except ValueError as error:
-        raise QSMUnavailable(f"QSM sent an answer {registration.site_name} could not read.") from error
+        raise QSMUnavailable(unreadable(registration)) from error
+
+
+def unreadable(registration):
+    return _("QSM sent an answer %(site)s could not read.", site=registration.site_name)

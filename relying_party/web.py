@@ -2,6 +2,7 @@
 pages, rendered from the site's own ``<site>/error.html`` (``status``, ``title``, ``description``).
 An unexpected error is logged and its database transaction rolled back."""
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from websafety.headers import add_security_headers
@@ -20,6 +21,6 @@ def init_app(app, db, error_template):
         app.logger.exception("unhandled error")
         db.session.rollback()
         page = render_template(
-            error_template, status=500, title="Something went wrong", description="Please try again."
+            error_template, status=500, title=str(_l("Something went wrong")), description=str(_l("Please try again."))
         )
         return page, 500

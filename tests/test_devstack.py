@@ -273,7 +273,7 @@ def test_demo_seller_logs_in_at_both_qsms_in_one_browser_and_joins_smartship_fro
         inventory = browser.get(f"{qsm_url}/listing/option-management/qx-smart-inventory", timeout=HTTP_TIMEOUT)
         assert f"{smartship_url}/linked-signup/start?platform={platform.id}" in inventory.text
 
-        # Join Smartship: QSM sends the logged-in seller straight back (SmartShip is trusted), and
+        # Join SmartShip: QSM sends the logged-in seller straight back (SmartShip is trusted), and
         # SmartShip redeems the code with its secret from devstack.json.
         signup = browser.get(f"{smartship_url}/linked-signup/start?platform={platform.id}", timeout=HTTP_TIMEOUT)
         assert signup.status_code == 200, signup.text

@@ -15,6 +15,9 @@ from .models import LoginSession
 # End the session a little before QSM's access token does, so the orders call never meets a
 # token that merely expired and mistakes it for a revoked one.
 TOKEN_EXPIRY_MARGIN = 30
+# An ended session's row stays a while, so that a browser whose session QSM ended (back-channel
+# logout) is told why on its next page (relying_party.login_sessions.ended_elsewhere).
+ENDED_SESSION_RETENTION = 3600
 
 
 def sign_in(claims, token, token_expires_at):
@@ -61,7 +64,8 @@ def end_sessions(sub=None, sid=None):
 
 
 def purge_dead_sessions(batch_size=200):
-    """Ended and expired rows are of no use; one bounded batch goes at each sign-in."""
+    """Expired rows, and rows ended more than ENDED_SESSION_RETENTION ago, are of no use; one
+    bounded batch goes at each sign-in."""
     now = int(time.time())
-    condition = db.or_(LoginSession.expires_at < now, LoginSession.ended_at.is_not(None))
+    condition = db.or_(LoginSession.expires_at < now, LoginSession.ended_at < now - ENDED_SESSION_RETENTION)
     return purge_in_batches(db, LoginSession, condition, batch_size=batch_size, max_batches=1)

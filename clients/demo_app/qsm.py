@@ -5,22 +5,20 @@ it reads one page of orders, and it revokes its access token when the seller log
 
 Every failure is a QSMError (QSMUnavailable when QSM could not be reached or answered badly;
 QSMRefused when it refused or sent something that does not validate), so views show a page,
-never a traceback. Their messages are English (relying_party's own); ``message(error)`` is what
-the seller reads, in the page's language.
+never a traceback. Their messages (relying_party's and Parcel Pal's own) are in the page's
+language; ``message(error)`` is what the seller reads.
 """
-import re
-
 from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from relying_party import authorization_request, authorization_response, rp_initiated_logout, tokens
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
 from relying_party.registration import Registration
 
 SITE_NAME = "Parcel Pal"
-REVOKED = "Access to your QSM account was revoked. Log in again to reconnect."
-UNREADABLE = f"QSM sent an answer {SITE_NAME} could not read."
-ORDERS_FAILED = "QSM could not list your orders right now (it answered {status}). Please try again."
+REVOKED = _l("Access to your QSM account was revoked. Log in again to reconnect.")
+# {status}: the status code QSM answered (relying_party.tokens.call_api).
+ORDERS_FAILED = _l("QSM could not list your orders right now (it answered {status}). Please try again.")
 
 
 def registration():
@@ -70,7 +68,7 @@ def recent_orders(access_token, per_page):
         failed=ORDERS_FAILED,
     )
     if not isinstance(data, dict) or not isinstance(data.get("orders"), list):
-        raise QSMUnavailable(UNREADABLE)
+        raise QSMUnavailable(tokens.unreadable(registration()))
     return data
 
 
@@ -84,72 +82,7 @@ def end_session_url(id_token):
     return rp_initiated_logout.end_session_url(registration(), id_token, home_url())
 
 
-# The messages of relying_party's QSMErrors (with this registration's site name) and of Parcel
-# Pal's own, each with its translation; a message not here is shown as it is (in English).
-MESSAGES = {
-    "QSM cannot be reached right now. Please try again in a moment.": lambda: _(
-        "QSM cannot be reached right now. Please try again in a moment."
-    ),
-    f"QSM does not take pushed authorization requests, which {SITE_NAME} needs.": lambda: _(
-        "QSM does not take pushed authorization requests, which Parcel Pal needs."
-    ),
-    UNREADABLE: lambda: _("QSM sent an answer Parcel Pal could not read."),
-    REVOKED: lambda: _("Access to your QSM account was revoked. Log in again to reconnect."),
-    f"{SITE_NAME}'s access to QSM was revoked.": lambda: _("Parcel Pal's access to QSM was revoked."),
-    f"QSM could not refresh {SITE_NAME}'s access.": lambda: _("QSM could not refresh Parcel Pal's access."),
-    "The response came from an unexpected issuer.": lambda: _("The response came from an unexpected issuer."),
-    "QSM's response did not say who sent it.": lambda: _("QSM's response did not say who sent it."),
-    "This login link has expired or was already used. Please start again.": lambda: _(
-        "This login link has expired or was already used. Please start again."
-    ),
-    f"You did not allow {SITE_NAME} to access your QSM account. Access was not granted.": lambda: _(
-        "You did not allow Parcel Pal to access your QSM account. Access was not granted."
-    ),
-    "QSM did not return an identity token.": lambda: _("QSM did not return an identity token."),
-    "The identity token from QSM could not be validated.": lambda: _(
-        "The identity token from QSM could not be validated."
-    ),
-    "QSM refused to share your seller details.": lambda: _("QSM refused to share your seller details."),
-    "QSM's user information does not match the identity token.": lambda: _(
-        "QSM's user information does not match the identity token."
-    ),
-    "QSM's discovery document names a different issuer.": lambda: _(
-        "QSM's discovery document names a different issuer."
-    ),
-    "QSM's keys cannot be fetched.": lambda: _("QSM's keys cannot be fetched."),
-}
-# Those with a part of QSM's answer in them (an error code, a status).
-PATTERNS = (
-    (
-        re.compile(rf"QSM refused {re.escape(SITE_NAME)}'s login request \((?P<error>.*)\)\.", re.DOTALL),
-        lambda error: _("QSM refused Parcel Pal's login request (%(error)s).", error=error),
-    ),
-    (
-        re.compile(r"QSM refused the request \((?P<error>.*)\)\.", re.DOTALL),
-        lambda error: _("QSM refused the request (%(error)s).", error=error),
-    ),
-    (
-        re.compile(r"QSM could not start the login right now \(it answered (?P<status>\d+)\)\. Please try again\."),
-        lambda status: _(
-            "QSM could not start the login right now (it answered %(status)s). Please try again.", status=status
-        ),
-    ),
-    (
-        re.compile(re.escape(ORDERS_FAILED).replace(re.escape("{status}"), r"(?P<status>\d+)")),
-        lambda status: _(
-            "QSM could not list your orders right now (it answered %(status)s). Please try again.", status=status
-        ),
-    ),
-)
-
-
 def message(error):
-    """What the seller reads for ``error`` (a QSMError, or its message), in the page's language."""
-    text = str(error)
-    if text in MESSAGES:
-        return MESSAGES[text]()
-    for pattern, translated in PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            return translated(**match.groupdict())
-    return text
+    """What the seller reads for ``error`` (a QSMError, or a message): relying_party's messages
+    and Parcel Pal's own are translated when raised, in the page's language."""
+    return str(error)

@@ -3,16 +3,17 @@ page for an expired form, and the signed-in seller in every template.
 
 relying_party.web renders the error pages with Werkzeug's English names and descriptions; they
 reach the seller in the page's language through ``error_title`` and ``error_description``."""
-from flask import render_template
+from flask import flash, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import default_exceptions
 
-from relying_party import web
+from relying_party import login_sessions, web
 from siteops.i18n import status_title
 
 from .extensions import db
 from .login_sessions import current_login
+from .models import LoginSession
 
 # What a person is told in place of Werkzeug's own description of a status.
 DESCRIPTIONS = {
@@ -25,6 +26,10 @@ DESCRIPTIONS = {
     500: _l("Something went wrong on our side. Please try again later."),
     503: _l("Parcel Pal is temporarily unavailable. Please try again in a moment."),
 }
+ENDED_BY_QSM = _l(
+    "You were logged out of Parcel Pal because you logged out of QSM, or your QSM session was ended."
+    " Please log in again."
+)
 # Descriptions relying_party.web writes itself.
 OWN_DESCRIPTIONS = {"Please try again.": _l("Please try again.")}
 
@@ -43,6 +48,12 @@ def error_description(status, description):
 
 
 def init_app(app):
+    @app.before_request
+    def say_why_the_session_ended():
+        """The next page after QSM's back-channel logout says why the seller must log in again."""
+        if request.endpoint != "static" and login_sessions.ended_elsewhere(db, LoginSession):
+            flash(str(ENDED_BY_QSM), "warning")
+
     web.init_app(app, db, "demo_app/error.html")
     app.add_template_global(error_title)
     app.add_template_global(error_description)

@@ -30,10 +30,11 @@ def create_app(config=None, test_config=None, environ=None):
     from .routes.account import bp as account_bp
     from .routes.backchannel import bp as backchannel_bp
     from .routes.fulfillment import bp as fulfillment_bp
+    from .routes.legal import bp as legal_bp
     from .routes.orders import bp as orders_bp
     from .routes.signup import bp as signup_bp
 
-    for blueprint in (account_bp, signup_bp, orders_bp, fulfillment_bp, backchannel_bp):
+    for blueprint in (account_bp, signup_bp, orders_bp, fulfillment_bp, backchannel_bp, legal_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli

@@ -27,7 +27,7 @@ class LoginIdTaken(LinkingError):
 
 class AlreadyLinked(LinkingError):
     def __init__(self, account):
-        super().__init__("This QSM seller is already linked to a SmartShip account.")
+        super().__init__(_("This QSM seller is already linked to a SmartShip account."))
         self.account = account
 
 
@@ -35,7 +35,7 @@ class SignupUsedUp(LinkingError):
     """The pending sign-up is gone (finished in another window, or expired) and no link came of it."""
 
     def __init__(self):
-        super().__init__("This sign-up was already finished or has expired. Please start again from QSM.")
+        super().__init__(_("This sign-up was already finished or has expired. Please start again from QSM."))
 
 
 def _digest(handle):

@@ -9,7 +9,7 @@ QSMRefused when it answered with an error or a token that does not validate), so
 show a page instead of a traceback.
 """
 from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from relying_party import authorization_request, authorization_response, rp_initiated_logout, tokens
 from relying_party.errors import QSMAccessRevoked, QSMError, QSMRefused, QSMUnavailable  # noqa: F401 (re-exported)
@@ -72,8 +72,9 @@ def call_api(platform_id, access_token, method, path, **kwargs):
         access_token,
         method,
         path,
-        revoked="QSM no longer accepts SmartShip's access token.",
-        failed="QSM answered {status} to " + path + ".",
+        revoked=_l("QSM no longer accepts SmartShip's access token."),
+        # {status}: the status code QSM answered (relying_party.tokens.call_api).
+        failed=_("QSM answered {status} to %(path)s.", path=path),
         **kwargs,
     )
 

@@ -1,4 +1,4 @@
-"""The basic service setup after linking: the order link and the QX Smart Inventory link."""
+"""The basic service setup after linking: the order link and the Qx Smart Inventory link."""
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 

@@ -1,16 +1,17 @@
 """What every SmartShip response shares: headers and error pages (relying_party.web), and the
 signed-in account (Flask-Login, over a live server-side session). Error pages and the login
 message are in the seller's language."""
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from relying_party import web
+from relying_party import login_sessions, web
 from siteops.i18n import RefusedInput, status_title
 
 from .extensions import db, login_manager
-from .models import Account
+from .models import Account, LoginSession
 from .session_login import session_is_live
 
 ERROR_TEMPLATE = "smartship/error.html"
@@ -25,6 +26,10 @@ DESCRIPTIONS = {
     429: _l("Too many requests. Please wait a few minutes and try again later."),
     500: _l("Something went wrong on our side. Please try again later."),
 }
+ENDED_BY_QSM = _l(
+    "You were logged out of SmartShip because you logged out of QSM, or your QSM session was ended."
+    " Please log in again."
+)
 CSRF_EXPIRED = _l("This form has expired or was not sent from SmartShip. Go back, reload the page and try again.")
 
 
@@ -46,6 +51,12 @@ def init_app(app):
             return None
         return account
 
+    @app.before_request
+    def say_why_the_session_ended():
+        """The next page after QSM's back-channel logout says why the seller must log in again."""
+        if request.endpoint != "static" and login_sessions.ended_elsewhere(db, LoginSession):
+            flash(str(ENDED_BY_QSM), "warning")
+
     web.init_app(app, db, ERROR_TEMPLATE)
     # Replaces relying_party.web's page for HTTP errors with one in the seller's language.
     app.register_error_handler(HTTPException, error_page)
@@ -60,6 +71,10 @@ def init_app(app):
 
 
 def error_page(error):
+    if isinstance(error, CSRFError) and request.endpoint == "signup.form" and current_user.is_authenticated:
+        # Done sent again by the browser the first Done signed in (a new session, so the form's
+        # token is spent): nothing to do but go on to the orders.
+        return redirect(url_for("orders.index"))
     status = error.code or 500
     description = CSRF_EXPIRED if isinstance(error, CSRFError) else DESCRIPTIONS.get(status, error.description)
     if isinstance(error, RefusedInput):

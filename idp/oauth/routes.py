@@ -42,6 +42,8 @@ ERROR_EXPLANATIONS = {
     "login_required": _l("You need to log in to QSM first."),
     "consent_required": _l("The application needs your permission first."),
     "interaction_required": _l("The application needs you to log in or confirm on QSM first."),
+    "account_selection_required": _l("The application needs you to choose a QSM account first."),
+    "registration_not_supported": _l("The application sent a kind of sign-in request that QSM does not support."),
     "server_error": _l("Something went wrong on QSM's side."),
     "temporarily_unavailable": _l("QSM is busy or being maintained at the moment. Please try again in a few minutes."),
 }

@@ -51,6 +51,31 @@ def test_sub_only_ends_every_session_of_the_seller(login, fake_qsm, demo_app, qs
     assert live_sessions() == 0
 
 
+ENDED_BY_QSM = "You were logged out of Parcel Pal because you logged out of QSM"
+
+
+def test_the_next_page_says_why_the_seller_must_log_in_again(signed_in, fake_qsm, qsm_server, demo_app):
+    assert post_logout(qsm_server, fake_qsm.logout_token(sid="qsm-session-1")).status_code == 200
+    home = signed_in.get("/", follow_redirects=True).get_data(as_text=True)
+    assert ENDED_BY_QSM in home and "Please log in again." in home
+    # Said once: the page after that is a plain home page.
+    assert ENDED_BY_QSM not in signed_in.get("/").get_data(as_text=True)
+
+
+def test_the_message_is_in_japanese(signed_in, fake_qsm, qsm_server):
+    assert post_logout(qsm_server, fake_qsm.logout_token(sid="qsm-session-1")).status_code == 200
+    home = signed_in.get("/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert ENDED_BY_QSM not in home and "QSM のセッションが終了したため、Parcel Pal からログアウトしました。" in home
+
+
+def test_own_logout_is_not_reported_as_a_logout_elsewhere(signed_in, demo_app):
+    from tests.conftest import csrf_token
+
+    page = signed_in.get("/orders").get_data(as_text=True)
+    signed_in.post("/logout", data={"csrf_token": csrf_token(page)})
+    assert ENDED_BY_QSM not in signed_in.get("/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "names",
     [{"sid": "some-other-session"}, {"sub": "another-seller"}, {"sid": "qsm-session-1", "sub": "another-seller"}],

@@ -53,7 +53,19 @@ def test_a_new_login_starts_a_new_session(login, browser):
     login.log_in()
     login.log_in()
     rows = db.session.execute(db.select(LoginSession).order_by(LoginSession.id)).scalars().all()
-    assert [row.ended_at is None for row in rows] == [True]  # the first was ended, then purged
+    assert [row.ended_at is None for row in rows] == [False, True]  # the first was ended, kept a while
+
+
+def test_a_login_purges_sessions_ended_long_ago(login, browser):
+    from clients.demo_app.login_sessions import ENDED_SESSION_RETENTION
+
+    login.log_in()
+    first = db.session.execute(db.select(LoginSession)).scalar_one()
+    first.ended_at = int(time.time()) - ENDED_SESSION_RETENTION - 1
+    db.session.commit()
+    login.log_in()
+    rows = db.session.execute(db.select(LoginSession)).scalars().all()
+    assert [row.ended_at is None for row in rows] == [True]
 
 
 def refusals(fake, login):

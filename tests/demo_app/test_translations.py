@@ -191,18 +191,50 @@ def test_the_unavailable_page_in_japanese(browser, monkeypatch):
     assert "Parcel Pal は一時的に利用できません" in text(response)
 
 
-def english_messages():
-    return [*qsm.MESSAGES, "QSM refused Parcel Pal's login request (invalid_client).", "QSM refused the request (x).",
-            "QSM could not start the login right now (it answered 500). Please try again.",
-            qsm.ORDERS_FAILED.replace("{status}", "503")]
+def relying_party_failures():
+    """Messages relying_party (the shared relying-party core) and Parcel Pal raise: (how to raise
+    one, the English message)."""
+    from relying_party import authorization_response, errors, tokens
+
+    registration, SITE = qsm.registration, qsm.SITE_NAME
+
+    def raised(call):
+        try:
+            call()
+        except qsm.QSMError as error:
+            return qsm.message(error)
+        raise AssertionError("nothing was raised")
+
+    def refused_issuer():
+        authorization_response.check_response_issuer({"iss": "http://elsewhere.test"}, "http://qsm.test", {})
+
+    return [
+        (lambda: str(errors.UNREACHABLE), "QSM cannot be reached right now. Please try again in a moment."),
+        (lambda: raised(refused_issuer), "The response came from an unexpected issuer."),
+        (
+            lambda: raised(lambda: authorization_response.check_error_response({"error": "access_denied"}, SITE)),
+            "You did not allow Parcel Pal to access your QSM account. Access was not granted.",
+        ),
+        (
+            lambda: raised(lambda: authorization_response.check_error_response({"error": "x"}, SITE)),
+            "QSM refused the request (x).",
+        ),
+        (lambda: tokens.unreadable(registration()), "QSM sent an answer Parcel Pal could not read."),
+        (lambda: qsm.message(qsm.REVOKED), "Access to your QSM account was revoked. Log in again to reconnect."),
+        (
+            lambda: str(qsm.ORDERS_FAILED).replace("{status}", "503"),
+            "QSM could not list your orders right now (it answered 503). Please try again.",
+        ),
+    ]
 
 
-@pytest.mark.parametrize("message", english_messages())
-def test_qsm_messages_stay_as_they_are_in_english_and_are_translated_in_japanese(demo_app, message):
+@pytest.mark.parametrize("index", range(len(relying_party_failures())))
+def test_qsm_messages_are_english_and_japanese(demo_app, index):
     with demo_app.test_request_context("/"):
         refresh()  # the locale is kept on the app context, which the demo_app fixture holds open
-        assert qsm.message(message) == message
+        produce, english = relying_party_failures()[index]
+        assert produce() == english
     with demo_app.test_request_context("/", headers=JA):
         refresh()
-        translated = qsm.message(message)
-        assert translated != message and any("\u3040" <= c <= "\u30ff" for c in translated)
+        translated = produce()
+        assert translated != english and any("\u3040" <= c <= "\u30ff" for c in translated)

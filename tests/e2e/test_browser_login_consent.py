@@ -1,7 +1,7 @@
 """A seller in a real browser (headless Chromium through Playwright) against a live QSM.
 
 Three live servers on 127.0.0.1: QSM; a relying party's callback page that shows what it was
-sent; and a stand-in for SmartShip's sign-up page, which QSM's "Join Smartship" button opens.
+sent; and a stand-in for SmartShip's sign-up page, which QSM's "Join SmartShip" button opens.
 The seller finds everything by what a person sees: labels, button names, headings.
 """
 import re
@@ -146,7 +146,7 @@ def test_qx_smart_inventory_offers_join_smartship_in_a_new_window(page, qsm, sel
     expect(status.locator("dl")).to_have_count(0)
     expect(page.get_by_role("link", name="Go to SmartShip")).to_have_count(0)
 
-    join = page.get_by_role("link", name="Join Smartship")
+    join = page.get_by_role("link", name="Join SmartShip")
     expect(join).to_be_visible()
     with page.expect_popup() as opened:
         join.click()

@@ -62,7 +62,7 @@ def join(page, qsm, smartship, seller):
     log_in_at_qsm(page, qsm, seller)
     page.goto(qsm.url("/listing/option-management/qx-smart-inventory"))
     with page.expect_popup() as popup_info:
-        page.get_by_role("link", name="Join Smartship").click()
+        page.get_by_role("link", name="Join SmartShip").click()
     signup = popup_info.value
     signup.wait_for_url(smartship.url("/linked-signup"))
     expect(signup.get_by_test_id("qsm-details")).to_contain_text(seller.email)
@@ -83,6 +83,11 @@ def test_link_one_existing_account_with_its_password(page, qsm, smartship):
     expect(signup.get_by_role("radio", name="Link an existing account")).to_be_checked()
     expect(signup.get_by_role("radio", name=re.compile(r"^my-old-shop \(created"))).to_be_checked()
     expect(signup.get_by_role("radio", name="Do you want to create a new account?")).not_to_be_checked()
+    # No "no password is created" hint when linking an account that may well have one
+    expect(signup.get_by_test_id("no-password-hint")).to_be_hidden()
+    signup.get_by_role("radio", name="Do you want to create a new account?").check()
+    expect(signup.get_by_test_id("no-password-hint")).to_be_visible()
+    signup.get_by_role("radio", name="Link an existing account").check()
     signup.get_by_label("Password", exact=True).fill(SMARTSHIP_PASSWORD)
     agree_and_done(signup)
     signup.wait_for_url(smartship.url("/orders"))

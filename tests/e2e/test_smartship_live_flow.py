@@ -37,7 +37,7 @@ def submit_first_form(http, response, **fields):
 
 def join_smartship(http, qsm):
     panel = http.get(qsm.url("/listing/option-management/qx-smart-inventory"), timeout=HTTP_TIMEOUT)
-    join_url = re.search(r'href="([^"]+)"[^>]*>Join Smartship<', panel.text).group(1).replace("&amp;", "&")
+    join_url = re.search(r'href="([^"]+)"[^>]*>Join SmartShip<', panel.text).group(1).replace("&amp;", "&")
     return http.get(join_url, timeout=HTTP_TIMEOUT)
 
 
@@ -57,7 +57,7 @@ def test_whole_flow_new_account(qsm, smartship):
     http = requests.Session()
     qsm_login(http, qsm, seller)
 
-    # Join Smartship: no QSM login page, no consent screen (SmartShip is a trusted family site)
+    # Join SmartShip: no QSM login page, no consent screen (SmartShip is a trusted family site)
     signup_page = join_smartship(http, qsm)
     assert signup_page.url == smartship.url("/linked-signup"), signup_page.text[:500]
     for value in (seller.email, "Live Gadgets", "Live Seller", "+65 6000 0000", "1 Test Street"):
@@ -69,9 +69,10 @@ def test_whole_flow_new_account(qsm, smartship):
 
     panel = http.get(qsm.url("/listing/option-management/qx-smart-inventory"), timeout=HTTP_TIMEOUT).text
     assert seller.email in panel and "Not applied yet" in panel and "Go to SmartShip" in panel
+    assert "Join SmartShip" not in panel  # linked: Go to SmartShip instead
 
-    # Join again: signed in, never a second account
-    again = join_smartship(http, qsm)
+    # Join again (a Join SmartShip link opened earlier, or bookmarked): signed in, never a second account
+    again = http.get(qsm.app.config["SMARTSHIP_SIGNUP_URL"], timeout=HTTP_TIMEOUT)
     assert again.url == smartship.url("/orders")
 
     def count_accounts():

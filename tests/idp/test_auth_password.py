@@ -98,3 +98,16 @@ def test_change_without_csrf_is_refused(client, seller, auth):
 def test_change_needs_a_login(client):
     response = client.get("/account/password")
     assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_a_too_short_new_password_is_said_beside_the_field(client, seller, auth):
+    import re
+
+    auth.login()
+    form = client.get("/account/password").get_data(as_text=True)
+    # The browser says so before sending, from the field itself.
+    field = re.search(r'<input [^>]*id="new_password"[^>]*>', form).group(0)
+    assert 'minlength="10"' in field and 'aria-describedby="password-hint"' in field
+    html = change(client, new="short").get_data(as_text=True)
+    error = re.search(r'id="new_password"[^>]*>\s*<span class="field-error" role="alert">([^<]+)</span>', html)
+    assert error and error.group(1).startswith("The password must have at least 10 characters")

@@ -86,14 +86,14 @@ def test_portal_pages_need_a_login(client, path):
 def test_join_smartship_opens_the_linked_signup_in_a_new_window(app, logged_in):
     app.config["SMARTSHIP_SIGNUP_URL"] = "https://smartship.example/linked-signup/start?platform=qoo10-sg"
     html = logged_in.get(QX_PATH).get_data(as_text=True)
-    join = re.search(r"<a ([^>]*)>Join Smartship</a>", html)
-    assert join, "no Join Smartship link"
+    join = re.search(r"<a ([^>]*)>Join SmartShip</a>", html)
+    assert join, "no Join SmartShip link"
     attributes = join.group(1)
     assert 'href="https://smartship.example/linked-signup/start?platform=qoo10-sg"' in attributes
     assert 'target="_blank"' in attributes
     assert re.search(r'rel="[^"]*\bnoopener\b', attributes)
     # It sits at the top of the page, before the explanation and the status panel.
-    assert html.index("Join Smartship") < html.index("SmartShip link status")
+    assert html.index("Join SmartShip") < html.index("SmartShip link status")
     assert "new window" in text_of(logged_in.get(QX_PATH))
 
 
@@ -133,11 +133,21 @@ def test_status_panel_shows_the_link(app, logged_in, seller, make_client, status
     panel = html[html.index('id="link-status"'):]
     assert re.search(r'data-testid="smartship-login-id">tan.smartship<', panel)
     assert re.search(rf'data-testid="fulfillment-status">{label}<', panel)
-    go = re.search(r"<a ([^>]*)>Go to SmartShip</a>", panel)
-    assert go and 'href="https://smartship.example/login/qsm"' in go.group(1)
-    assert 'target="_blank"' in go.group(1) and "noopener" in go.group(1)
+    go = re.findall(r"<a ([^>]*)>Go to SmartShip</a>", html)
+    assert len(go) == 1 and 'href="https://smartship.example/login/qsm"' in go[0]
+    assert 'target="_blank"' in go[0] and "noopener" in go[0]
     assert ("apply separately for fulfillment service and warehouse use" in panel) is apply_hint
     assert "No SmartShip account is linked yet." not in html
+
+
+def test_a_linked_seller_is_offered_go_to_smartship_instead_of_join(app, logged_in, seller, make_client):
+    app.config["SMARTSHIP_LOGIN_URL"] = "https://smartship.example/login/qsm"
+    assert "Join SmartShip" in logged_in.get(QX_PATH).get_data(as_text=True)
+    link_smartship(seller, make_client)
+    html = logged_in.get(QX_PATH).get_data(as_text=True)
+    assert "Join SmartShip" not in html
+    actions = html[html.index('class="actions"'):html.index('id="about-signup"')]
+    assert re.search(r'<a class="button" href="https://smartship.example/login/qsm"[^>]*>Go to SmartShip</a>', actions)
 
 
 def test_status_panel_shows_only_this_sellers_link(logged_in, make_seller, make_client):

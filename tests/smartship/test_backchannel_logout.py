@@ -25,6 +25,30 @@ def test_a_valid_logout_token_for_the_sid_ends_the_session(signed_in, fake_qsm, 
     assert db.session.execute(db.select(LoginSession.ended_at)).scalar() is not None
 
 
+ENDED_BY_QSM = "You were logged out of SmartShip because you logged out of QSM"
+
+
+def test_the_next_page_says_why_the_seller_must_log_in_again(signed_in, fake_qsm, smartship_app):
+    assert post_logout(smartship_app.test_client(), fake_qsm.logout_token(sid="qsm-session-1")).status_code == 200
+    page = signed_in.get("/orders", follow_redirects=True).get_data(as_text=True)
+    assert ENDED_BY_QSM in page and "Please log in again." in page
+    assert ENDED_BY_QSM not in signed_in.get("/login").get_data(as_text=True)  # said once
+
+
+def test_the_message_is_in_japanese(signed_in, fake_qsm, smartship_app):
+    assert post_logout(smartship_app.test_client(), fake_qsm.logout_token(sid="qsm-session-1")).status_code == 200
+    page = signed_in.get("/login", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert ENDED_BY_QSM not in page and "QSM のセッションが終了したため、SmartShip からログアウトしました。" in page
+
+
+def test_own_logout_is_not_reported_as_a_logout_elsewhere(signed_in):
+    from tests.conftest import csrf_token
+
+    page = signed_in.get("/orders").get_data(as_text=True)
+    signed_in.post("/logout", data={"csrf_token": csrf_token(page)})
+    assert ENDED_BY_QSM not in signed_in.get("/login").get_data(as_text=True)
+
+
 def test_a_logout_token_with_only_sub_ends_every_session_of_the_seller(signed_in, fake_qsm, smartship_app):
     assert post_logout(smartship_app.test_client(), fake_qsm.logout_token()).status_code == 200
     assert signed_in.get("/orders").status_code == 302

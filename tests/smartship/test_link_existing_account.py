@@ -218,3 +218,34 @@ def test_choosing_create_new_account_despite_existing_ones(signup, make_account)
     assert response.status_code == 302
     # the email is someone's login ID? no: login IDs differ, so the email becomes the new login ID
     assert db.session.execute(db.select(Account).filter_by(login_id="seller@example.com")).scalar_one().links
+
+
+ASK_PASSWORD = "Please enter the password of the SmartShip account you are linking."
+ASK_ACCOUNT = "Please choose the SmartShip account to link, or enter its login ID or email."
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        {"existing_account": "lion-city"},
+        {"existing_account": "other", "typed_login": "lion-city"},
+        {"existing_account": "other", "typed_login": "nobody-at-all"},
+    ],
+    ids=["listed", "typed", "unknown"],
+)
+def test_an_empty_password_asks_for_the_password_and_is_not_a_failed_attempt(signup, make_account, chosen):
+    make_account("lion-city", "seller@example.com")
+    page = signup.signup_page()
+    for _ in range(6):  # more than LOGIN_LIMIT_PER_ACCOUNT: an empty password is never counted
+        response = link(signup, page=page, password="", **chosen)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and ASK_PASSWORD in html
+        assert GENERIC not in html
+    assert links() == []
+
+
+def test_no_account_chosen_or_typed_asks_for_one(signup, make_account):
+    make_account("lion-city", "seller@example.com")
+    response = link(signup, existing_account="other", typed_login="  ", password=PASSWORD)
+    assert response.status_code == 400 and ASK_ACCOUNT in response.get_data(as_text=True)
+    assert links() == []

@@ -173,3 +173,25 @@ def test_a_linked_account_gets_its_first_password_by_reset(signup, smartship, ou
     ask_reset(smartship, "seller@example.com")
     assert set_new_password(smartship, outbox.last_link("seller@example.com")).status_code == 302
     assert login(smartship, "seller@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_a_too_short_password_is_said_beside_the_new_password_field(smartship, make_account, outbox):
+    make_account("lion-city", "seller@example.com")
+    ask_reset(smartship, "lion-city")
+    link = outbox.last_link()
+    form = smartship.get(link).get_data(as_text=True)
+    # The browser says so before sending, from the field itself.
+    field = re.search(r'<input [^>]*id="password"[^>]*>', form).group(0)
+    assert 'minlength="10"' in field and 'aria-describedby="password-hint"' in field
+    assert 'id="password-hint"' in form and "At least 10 characters" in form
+    html = set_new_password(smartship, link, password="short-1").get_data(as_text=True)
+    error = re.search(
+        r'id="password"[^>]*>\s*<span class="field-error" role="alert">([^<]+)</span>', html
+    )
+    assert error and error.group(1) == "The password must have at least 10 characters."
+    japanese = smartship.post(
+        link,
+        data={"csrf_token": csrf_token(html), "password": "short-1", "confirm_password": "short-1"},
+        headers={"Accept-Language": "ja"},
+    ).get_data(as_text=True)
+    assert re.search(r'<span class="field-error" role="alert">パスワードは 10 文字以上', japanese)

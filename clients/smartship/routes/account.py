@@ -22,7 +22,7 @@ from ..accounts import (
 from ..extensions import limiter
 from ..forms import ActionForm, ChangePasswordForm, DirectSignupForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from ..models import normalize_login
-from ..password_policy import WeakPassword
+from ..password_policy import MIN_LENGTH as PASSWORD_MIN_LENGTH, WeakPassword
 from ..session_login import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
@@ -165,7 +165,10 @@ def reset_password_link(token):
     if form.validate_on_submit():
         try:
             account = reset_password(token, form.password.data)
-        except (AccountError, WeakPassword) as error:
+        except WeakPassword as error:
+            form.password.errors.append(str(error))  # said beside the new password
+            status = 400
+        except AccountError as error:
             flash(str(error), "error")
             status = 400
         else:
@@ -185,7 +188,12 @@ def reset_password_link(token):
             return redirect(url_for("account.login"))
     elif request.method == "POST":
         status = 400
-    return render_template("smartship/reset_password.html", form=form, login_id=row.account.login_id), status
+    return render_template(
+        "smartship/reset_password.html",
+        form=form,
+        login_id=row.account.login_id,
+        password_min_length=PASSWORD_MIN_LENGTH,
+    ), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -201,7 +209,7 @@ def change_password():
             try:
                 set_password(current_user, form.password.data)
             except WeakPassword as error:
-                flash(str(error), "error")
+                form.password.errors.append(str(error))  # said beside the new password
                 status = 400
             else:
                 sign_in(current_user._get_current_object(), via="password")
@@ -209,4 +217,6 @@ def change_password():
                 return redirect(url_for("account.details"))
     elif request.method == "POST":
         status = 400
-    return render_template("smartship/change_password.html", form=form), status
+    return render_template(
+        "smartship/change_password.html", form=form, password_min_length=PASSWORD_MIN_LENGTH
+    ), status

@@ -1,6 +1,7 @@
 """Linked sign-up from QSM: start, callback, and the sign-up page with its Done button."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 
 from relying_party import token_vault
 
@@ -52,7 +53,7 @@ def qsm_problem(error, platform_id=None):
 
 @bp.get("/linked-signup/start")
 def start():
-    """Where QSM's Join Smartship button (and Log in with QSM) sends the seller."""
+    """Where QSM's Join SmartShip button (and Log in with QSM) sends the seller."""
     platform_id = request.args.get("platform") or qsm.default_platform_id()
     try:
         return qsm.authorization_redirect(platform_id)
@@ -85,6 +86,8 @@ def callback(platform_id):
 def form():
     pending = load_pending_signup(session.get("pending_signup"))
     if pending is None:
+        if request.method == "POST":
+            return second_submission()
         return signup_expired()
     candidates = linkable_accounts(pending)
     form = LinkedSignupForm()
@@ -103,8 +106,20 @@ def form():
     return page.render()
 
 
-def signup_expired():
-    return render_template("smartship/signup_expired.html", start_url=url_for("signup.start")), 400
+def signup_expired(finished=False):
+    return render_template(
+        "smartship/signup_expired.html", start_url=url_for("signup.start"), maybe_finished=finished
+    ), 400
+
+
+def second_submission():
+    """Done (or Password Reset) sent again after the sign-up was used up: a double click, or a
+    form left open. Nothing is created twice. A browser the first Done already signed in goes on
+    to its orders; any other is told the sign-up may be finished, and Continue (through QSM,
+    which knows the link) signs it in to the linked account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("orders.index"))
+    return signup_expired(finished=True)
 
 
 class SignupPage:
@@ -176,6 +191,19 @@ class SignupPage:
             return None, _("Several SmartShip accounts use this email address. Please enter the login ID instead.")
         return account, None
 
+    def missing_entry(self, account):
+        """What the seller left empty, asked for in words: the account to link (when none was
+        chosen from the list and none typed), then its password. Said the same whether or not
+        the account exists, and not a failed attempt."""
+        if account is None and not (self.form.typed_login.data or "").strip():
+            return _("Please choose the SmartShip account to link, or enter its login ID or email.")
+        if not self.form.password.data:
+            return _(
+                "Please enter the password of the SmartShip account you are linking."
+                " Forgot it? Click Password Reset."
+            )
+        return None
+
     def is_listed(self, account):
         """One of the seller's own accounts this page lists (its confirmed email is the one QSM
         verified), however it was chosen: the page already names it, so it may be told more."""
@@ -187,6 +215,9 @@ class SignupPage:
             return self.fail(problem, 400)
         if self.form.action.data == "reset":
             return self.send_reset(account)
+        missing = self.missing_entry(account)
+        if missing:
+            return self.fail(missing, 400)
         throttle_key = account.id if account else normalize_login(self.form.typed_login.data)
         wait = throttle.retry_after("link", throttle_key)
         if wait:

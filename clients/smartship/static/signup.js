@@ -15,6 +15,8 @@ document.addEventListener("DOMContentLoaded", function () {
     refresh();
   });
   items.forEach(function (box) { box.addEventListener("change", refresh); });
+  // busy.js re-enabled the buttons (the page came back from the browser's cache): check again.
+  form.addEventListener("busy-form-reset", refresh);
   // Enter in a text field means Done, not the first button in the form (Password Reset).
   form.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.target.tagName !== "INPUT" || event.target.type === "checkbox") return;
