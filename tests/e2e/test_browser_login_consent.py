@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from tests.e2e.browser import PNG_SIGNATURE
+from tests.e2e.browser import PNG_SIGNATURE, go_to_qx_smart_inventory
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -152,13 +152,7 @@ def test_qx_smart_inventory_offers_join_smartship_in_a_new_window(page, qsm, sel
     log_in(page, seller)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
-    # Listing & Pricing > Option Management > Qx Smart Inventory
-    menu = page.get_by_role("navigation", name="Main menu")
-    listing = menu.locator("li").filter(has=page.get_by_text("Listing & Pricing", exact=True)).first
-    listing.get_by_text("Listing & Pricing", exact=True).hover()
-    options = listing.locator("li").filter(has=page.get_by_text("Option Management", exact=True)).first
-    options.get_by_text("Option Management", exact=True).hover()
-    options.get_by_role("link", name="Qx Smart Inventory").click()
+    go_to_qx_smart_inventory(page)  # Listing & Pricing > Option Management > Qx Smart Inventory
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Qx Smart Inventory")
     status = page.get_by_role("region", name="SmartShip link status")
