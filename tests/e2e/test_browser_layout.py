@@ -263,11 +263,17 @@ def test_qsm_menu_opens_and_closes_from_the_keyboard(browser, stack, axe_script,
     assert scroll_width <= inner_width, "the open menu makes the page scroll sideways"
     violations = axe_violations(page, axe_script)
     assert not violations, "with the menu open: " + describe(violations)
+    if os.environ.get("QSM_SCREENSHOT_DIR"):
+        page.screenshot(path=str(Path(os.environ["QSM_SCREENSHOT_DIR"]) / f"{viewport}-{language}-qsm-menu-open.png"))
     page.keyboard.press("Tab")
     assert focused(page)["href"] == QX_PATH
 
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Enter")  # closes it again
+    page.keyboard.press("Escape")  # menu.js: Escape closes the group and puts the focus back on its summary
+    expect(qx).to_be_hidden()
+    assert focused(page) == {"tag": "summary", "href": None, "group": QX_PATH}
+    page.keyboard.press("Enter")
+    expect(qx).to_be_visible()
+    page.keyboard.press("Enter")  # the summary closes it again
     expect(qx).to_be_hidden()
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
@@ -285,6 +291,8 @@ def test_qsm_menu_opens_and_closes_from_the_keyboard(browser, stack, axe_script,
     assert scroll_width <= inner_width, "the open account menu makes the page scroll sideways"
     violations = axe_violations(page, axe_script)
     assert not violations, "with the account menu open: " + describe(violations)
+    page.locator("footer").click(position={"x": 5, "y": 5})  # menu.js: a click elsewhere closes it
+    expect(account_link).to_be_hidden()
     context.close()
 
 
