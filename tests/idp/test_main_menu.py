@@ -1,5 +1,6 @@
 """QSM's main menu: disclosure navigation (<details>/<summary>, no JavaScript needed), closed on every page
 load, the current page's link marked with aria-current; tables in a box of their own that scrolls."""
+
 import re
 
 import pytest
@@ -44,10 +45,27 @@ def test_the_current_page_is_marked(logged_in, path, current):
     assert marked == ([current] if current else [])
 
 
-def test_the_group_of_the_current_page_is_marked_closed(logged_in):
-    menu = menu_of(logged_in.get(QX_PATH).get_data(as_text=True))
-    assert re.search(r'<details class="menu-group current" name="main-menu">\s*<summary>Listing &amp; Pricing', menu)
-    assert re.search(r'<details class="menu-group" name="main-menu">\s*<summary>My account', menu)
+@pytest.mark.parametrize(
+    "path, current_group",
+    [
+        ("/", None),
+        (QX_PATH, "Listing &amp; Pricing"),
+        ("/developer/apps/new", "My account"),
+        ("/account/password", "My account"),
+    ],
+)
+def test_the_group_of_the_current_page_is_marked_and_closed(logged_in, path, current_group):
+    menu = menu_of(logged_in.get(path).get_data(as_text=True))
+    groups = dict(
+        (summary, attributes)
+        for attributes, summary in re.findall(r"<details([^>]*)>\s*<summary>([^<]+)</summary>", menu)
+    )
+    for summary, attributes in groups.items():
+        assert attributes == (
+            ' class="menu-group current" name="main-menu"'
+            if summary == current_group
+            else ' class="menu-group" name="main-menu"'
+        )
 
 
 def test_an_error_page_has_the_menu_with_nothing_marked(logged_in):
