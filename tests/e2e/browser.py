@@ -60,3 +60,24 @@ def log_in_at_qsm(page, qsm, seller):
     page.goto(qsm.url("/login"))
     fill_qsm_login(page, seller)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def open_qsm_menu(page, group):
+    """Open one group of QSM's main menu (a <details> disclosure: closed on every page load); returns the menu."""
+    import re
+
+    menu = page.get_by_role("navigation", name="Main menu")
+    summary = menu.locator("summary").filter(has_text=re.compile(rf"^\s*{re.escape(group)}\s*$"))
+    if not summary.evaluate("summary => summary.parentElement.open"):
+        summary.click()
+    return menu
+
+
+def go_to_qx_smart_inventory(page):
+    """Listing & Pricing > Option Management > Qx Smart Inventory, through the menu as a seller would."""
+    open_qsm_menu(page, "Listing & Pricing").get_by_role("link", name="Qx Smart Inventory").click()
+
+
+def go_to_my_account_page(page, name):
+    """My account > ``name`` (Change password, Passkeys, Connected apps, Activity, My apps (developers))."""
+    open_qsm_menu(page, "My account").get_by_role("link", name=name).click()

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from tests.e2e.browser import PNG_SIGNATURE, fill_qsm_login
+from tests.e2e.browser import PNG_SIGNATURE, fill_qsm_login, go_to_qx_smart_inventory
 from tests.support.oauth import authorization_params
 from tests.support.pages import query_of
 
@@ -132,13 +132,7 @@ def test_qx_smart_inventory_offers_join_smartship_in_a_new_window(page, qsm, sel
     fill_qsm_login(page, seller)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
-    # Listing & Pricing > Option Management > Qx Smart Inventory
-    menu = page.get_by_role("navigation", name="Main menu")
-    listing = menu.locator("li").filter(has=page.get_by_text("Listing & Pricing", exact=True)).first
-    listing.get_by_text("Listing & Pricing", exact=True).hover()
-    options = listing.locator("li").filter(has=page.get_by_text("Option Management", exact=True)).first
-    options.get_by_text("Option Management", exact=True).hover()
-    options.get_by_role("link", name="Qx Smart Inventory").click()
+    go_to_qx_smart_inventory(page)  # Listing & Pricing > Option Management > Qx Smart Inventory
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Qx Smart Inventory")
     status = page.get_by_role("region", name="SmartShip link status")

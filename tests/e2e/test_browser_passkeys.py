@@ -6,6 +6,8 @@ http://127.0.0.1:PORT) at http://localhost:PORT, QSM's passkey origin for such a
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import go_to_my_account_page
+
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 
@@ -50,7 +52,7 @@ def test_a_seller_adds_a_passkey_and_logs_in_with_it(qsm, page, authenticator):
     page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
-    page.get_by_role("link", name="Passkeys").click()
+    go_to_my_account_page(page, "Passkeys")
     expect(page.get_by_role("heading", name="Passkeys", exact=True)).to_be_visible()
     page.get_by_label("Passkey name").fill("Test laptop")
     page.get_by_label("Your QSM password").fill(seller.password)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import PNG_SIGNATURE, log_in_at_qsm
+from tests.e2e.browser import PNG_SIGNATURE, go_to_qx_smart_inventory, log_in_at_qsm
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -41,10 +41,6 @@ class SubmitWatch:
         return tuple(self.page.evaluate("JSON.parse(sessionStorage.getItem('busy'))"))
 
 
-def open_qx_smart_inventory(page):
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Qx Smart Inventory").click()
-
-
 def test_join_smartship_creates_an_account_and_lands_on_order_management(page, qsm, smartship, tmp_path):
     from playwright.sync_api import expect
 
@@ -56,7 +52,7 @@ def test_join_smartship_creates_an_account_and_lands_on_order_management(page, q
         seed_orders(find_seller_by_email(seller.email), 4, random.Random(7))
 
     log_in_at_qsm(page, qsm, seller)
-    open_qx_smart_inventory(page)
+    go_to_qx_smart_inventory(page)
     expect(page.get_by_role("heading", name="Qx Smart Inventory")).to_be_visible()
     expect(page.get_by_text("No SmartShip account is linked yet")).to_be_visible()
 

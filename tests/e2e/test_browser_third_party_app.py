@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.browser import log_in_at_qsm
+from tests.e2e.browser import go_to_my_account_page, log_in_at_qsm
 from tests.support.live_server import create_tables
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
@@ -77,7 +77,7 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     dev_page = dev.new_page()
     dev_page.set_default_timeout(10_000)
     log_in_at_qsm(dev_page, qsm, developer)
-    dev_page.get_by_role("link", name="My apps (developers)").click()
+    go_to_my_account_page(dev_page, "My apps (developers)")
     dev_page.get_by_role("link", name="Register an app").click()
     dev_page.get_by_label("App name").fill("Parcel Pal")
     dev_page.get_by_label("Home page").fill(parcel_pal.url("/"))
@@ -102,7 +102,7 @@ def test_register_an_app_consent_deny_allow_orders_then_revoke(browser, qsm, par
     dev_page.go_back()
     expect(dev_page.get_by_text("The client secret of Parcel Pal was shown once")).to_be_visible()
     expect(dev_page.get_by_test_id("client-secret")).to_have_count(0)
-    dev_page.get_by_role("link", name="My apps (developers)").click()
+    go_to_my_account_page(dev_page, "My apps (developers)")
     expect(dev_page.get_by_role("link", name="Parcel Pal", exact=True)).to_have_count(1)
     dev.close()
     start_parcel_pal(parcel_pal, qsm, client_id, client_secret, tmp_path)
