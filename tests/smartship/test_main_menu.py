@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 PASSWORD = "Tr1cky-Passphrase"
 

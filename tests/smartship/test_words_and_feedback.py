@@ -7,7 +7,7 @@ import pytest
 
 from clients.smartship.extensions import db
 from clients.smartship.models import Account, ImportedOrder, LoginSession, QsmLink
-from tests.conftest import csrf_token
+from tests.support.pages import csrf_token
 
 from .conftest import ISSUER, PLATFORM
 
