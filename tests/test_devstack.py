@@ -532,6 +532,8 @@ def test_a_demo_seller_adds_a_passkey_at_localhost_and_logs_in_with_it(running_s
     """The README's demo walk-through for passkeys: QSM at http://localhost:5000's port."""
     from playwright.sync_api import expect
 
+    from tests.e2e.browser import go_to_my_account_page
+
     page = chromium_page
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
@@ -544,7 +546,7 @@ def test_a_demo_seller_adds_a_passkey_at_localhost_and_logs_in_with_it(running_s
     page.get_by_label("Email").fill(seller["email"])
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in", exact=True).click()
-    page.get_by_role("link", name="Passkeys").click()
+    go_to_my_account_page(page, "Passkeys")
     page.get_by_label("Passkey name").fill("Demo laptop")
     page.get_by_label("Your QSM password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Continue").click()

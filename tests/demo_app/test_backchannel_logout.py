@@ -69,7 +69,7 @@ def test_the_message_is_in_japanese(signed_in, fake_qsm, qsm_server):
 
 
 def test_own_logout_is_not_reported_as_a_logout_elsewhere(signed_in, demo_app):
-    from tests.conftest import csrf_token
+    from tests.support.pages import csrf_token
 
     page = signed_in.get("/orders").get_data(as_text=True)
     signed_in.post("/logout", data={"csrf_token": csrf_token(page)})
