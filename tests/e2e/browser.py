@@ -62,20 +62,29 @@ def log_in_at_qsm(page, qsm, seller):
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def open_qsm_menu(page, group):
-    """Open one group of QSM's main menu (a <details> disclosure: closed on every page load); returns the menu."""
+def open_qsm_menu(page, group, menu="Main menu"):
+    """Open one group of QSM's main menu (a <details> disclosure: closed on every page load); returns the menu.
+    ``group`` and ``menu`` (the menu's name): in the page's language."""
     import re
 
-    menu = page.get_by_role("navigation", name="Main menu")
+    menu = page.get_by_role("navigation", name=menu)
     summary = menu.locator("summary").filter(has_text=re.compile(rf"^\s*{re.escape(group)}\s*$"))
     if not summary.evaluate("summary => summary.parentElement.open"):
         summary.click()
     return menu
 
 
-def go_to_qx_smart_inventory(page):
-    """Listing & Pricing > Option Management > Qx Smart Inventory, through the menu as a seller would."""
-    open_qsm_menu(page, "Listing & Pricing").get_by_role("link", name="Qx Smart Inventory").click()
+def go_to_qx_smart_inventory(page, group="Listing & Pricing", link="Qx Smart Inventory", menu="Main menu"):
+    """Listing & Pricing > Option Management > Qx Smart Inventory, through the menu as a seller would
+    (``group``, ``link`` and ``menu``: those labels in the page's language)."""
+    open_qsm_menu(page, group, menu).get_by_role("link", name=link).click()
+
+
+def choose_language(page, language, label="Language", button="Change language"):
+    """The switcher at the foot of the page, as a seller uses it: ``language`` as the list names it (日本語),
+    ``label`` and ``button`` in the page's current language."""
+    page.get_by_role("combobox", name=label).select_option(label=language)
+    page.get_by_role("button", name=button).click()
 
 
 def go_to_my_account_page(page, name):

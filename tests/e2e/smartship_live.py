@@ -6,6 +6,7 @@ from cryptography.fernet import Fernet
 from tests.support.live_server import create_tables, live_database_url, stop_and_drop_tables
 
 SMARTSHIP_SCOPE = "openid email profile address phone offline_access qsm.orders.read qsm.inventory"
+SMARTSHIP_PASSWORD = "Existing-account-pass-1"
 
 
 class LiveSmartShip:
@@ -83,3 +84,28 @@ def start_smartship(live_servers, tmp_path_factory):
     yield start
     for server in started:
         stop_and_drop_tables(server, db)
+
+
+def make_account(smartship, login_id, email_address, password=SMARTSHIP_PASSWORD, primary=False):
+    """A SmartShip account made before the seller came through QSM (its email confirmed)."""
+    def create():
+        from clients.smartship.accounts import create_account, mark_primary
+
+        account = create_account(login_id, email_address, password, email_confirmed=True)
+        if primary:
+            mark_primary(account)
+        return account.login_id
+
+    return smartship.query(create)
+
+
+def linked_login_id(smartship, seller):
+    """The login ID of the SmartShip account linked to that QSM seller, or None."""
+    def find():
+        from clients.smartship.extensions import db
+        from clients.smartship.models import QsmLink
+
+        link = db.session.execute(db.select(QsmLink).filter_by(sub=seller.sub)).scalar_one_or_none()
+        return link.account.login_id if link else None
+
+    return smartship.query(find)

@@ -6,11 +6,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.e2e.browser import log_in_at_qsm
+from tests.e2e.smartship_live import SMARTSHIP_PASSWORD, linked_login_id, make_account
 from tests.support.mail import SMTPInbox
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
-
-SMARTSHIP_PASSWORD = "Existing-account-pass-1"
 
 
 @pytest.fixture(scope="module")
@@ -31,29 +30,6 @@ def smartship(qsm, start_smartship, inbox):
     site = start_smartship(qsm)
     site.app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
     return site
-
-
-def make_account(smartship, login_id, email_address, password=SMARTSHIP_PASSWORD, primary=False):
-    def create():
-        from clients.smartship.accounts import create_account, mark_primary
-
-        account = create_account(login_id, email_address, password, email_confirmed=True)
-        if primary:
-            mark_primary(account)
-        return account.login_id
-
-    return smartship.query(create)
-
-
-def linked_login_id(smartship, seller):
-    def find():
-        from clients.smartship.extensions import db
-        from clients.smartship.models import QsmLink
-
-        link = db.session.execute(db.select(QsmLink).filter_by(sub=seller.sub)).scalar_one_or_none()
-        return link.account.login_id if link else None
-
-    return smartship.query(find)
 
 
 def join(page, qsm, smartship, seller):
