@@ -84,3 +84,43 @@ def test_other_accounts_are_not_throttled_by_one_accounts_failures(app, seller, 
     assert (
         attempt(app.test_client(), email="other@example.com", password=PASSWORD, address="10.0.0.3").status_code == 302
     )
+
+
+class RecordingRedis:
+    """Stands for the Redis client behind the limits library's storage: answers from a dict, records each command."""
+
+    def __init__(self, values):
+        self.values, self.commands = values, []
+
+    def mget(self, keys):
+        self.commands.append("MGET")
+        return [self.values.get(key) for key in keys]
+
+    def get(self, key):
+        self.commands.append("GET")
+        return self.values.get(key)
+
+    def ttl(self, key):
+        self.commands.append("TTL")
+        return 600
+
+
+@pytest.mark.parametrize("account_failures, throttled", [(None, False), (b"2", False), (b"3", True)])
+def test_both_throttles_are_read_from_redis_in_one_round_trip(app, monkeypatch, account_failures, throttled):
+    from limits.storage import RedisStorage
+
+    from idp.extensions import throttle
+
+    storage = RedisStorage("redis://127.0.0.1:9/0")  # never connected: the client below answers
+    checks = [("5 per 15 minutes", "login:address:10.0.0.1"), ("3 per 15 minutes", "login:account:a@example.com")]
+    with app.test_request_context():
+        monkeypatch.setattr(app.extensions["throttle"]["limiter"], "storage", storage)
+        item, key = throttle._items(checks)[1]
+        redis = RecordingRedis({storage.prefixed_key(item.key_for(key)): account_failures})
+        monkeypatch.setattr(storage, "get_connection", lambda readonly=False: redis)
+        wait = throttle.retry_after(checks)
+    assert redis.commands[0] == "MGET"  # both counts at once; limits alone sends a GET per throttle
+    if throttled:
+        assert 0 < wait <= 601
+    else:
+        assert wait == 0 and redis.commands == ["MGET"]
