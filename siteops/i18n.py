@@ -162,6 +162,22 @@ def return_path():
     return request.path + ("?" + urlencode(query) if query else "")
 
 
+def back_with_choice(cookie, value):
+    """The answer to a switcher's form: back to the page it came from (``next``, never off the
+    site), remembering ``value`` in ``cookie`` for a year (None remembers nothing)."""
+    response = redirect(safe_next(request.form.get("next")) or "/", 303)
+    if value is not None:
+        response.set_cookie(
+            cookie,
+            value,
+            max_age=COOKIE_AGE,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
 def language_blueprint():
     bp = Blueprint("language", __name__)
 
@@ -169,17 +185,7 @@ def language_blueprint():
     def choose():
         """The switcher's form (CSRF-checked like every form): remember the choice, go back."""
         language = request.form.get("language")
-        response = redirect(safe_next(request.form.get("next")) or "/", 303)
-        if language in LANGUAGES:
-            response.set_cookie(
-                COOKIE,
-                language,
-                max_age=COOKIE_AGE,
-                secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-                httponly=True,
-                samesite="Lax",
-            )
-        return response
+        return back_with_choice(COOKIE, language if language in LANGUAGES else None)
 
     return bp
 
@@ -199,16 +205,7 @@ def time_zone_blueprint():
         name = request.form.get("time_zone", "")
         if not is_time_zone(name):
             raise RefusedInput(_("Choose a time zone from the list."))
-        response = redirect(safe_next(request.form.get("next")) or "/", 303)
-        response.set_cookie(
-            TIME_ZONE_COOKIE,
-            name,
-            max_age=COOKIE_AGE,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-            httponly=True,
-            samesite="Lax",
-        )
-        return response
+        return back_with_choice(TIME_ZONE_COOKIE, name)
 
     return bp
 
