@@ -115,9 +115,14 @@ def set_password(account, password):
     db.session.commit()
 
 
+def _one_time_link(account, purpose, endpoint):
+    """A one-time link (account_tokens) for the account, to ``endpoint``, as the mail shows it."""
+    token = account_tokens.issue(account, purpose)
+    return current_app.config["BASE_URL"] + url_for(endpoint, token=token)
+
+
 def send_password_reset(account):
-    token = account_tokens.issue(account, account_tokens.RESET)
-    link = current_app.config["BASE_URL"] + url_for("account.reset_password_link", token=token)
+    link = _one_time_link(account, account_tokens.RESET, "account.reset_password_link")
     mailer.send(
         account.email,
         _("Reset your SmartShip password"),
@@ -133,8 +138,7 @@ def send_password_reset(account):
 
 
 def send_email_confirmation(account):
-    token = account_tokens.issue(account, account_tokens.CONFIRM)
-    link = current_app.config["BASE_URL"] + url_for("account.confirm_email_link", token=token)
+    link = _one_time_link(account, account_tokens.CONFIRM, "account.confirm_email_link")
     mailer.send(
         account.email,
         _("Confirm your SmartShip email address"),
