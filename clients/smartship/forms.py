@@ -7,6 +7,16 @@ from siteops.forms import Form
 PASSWORDS_DIFFER = _l("The passwords do not match.")
 
 
+def password_field(label):
+    """A password as typed; its length and strength are password_policy's to judge."""
+    return PasswordField(label, validators=[DataRequired(), Length(max=1024)])
+
+
+def password_again_field(label):
+    """The new password typed a second time: it must match the form's ``password``."""
+    return PasswordField(label, validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)])
+
+
 class LinkedSignupForm(Form):
     registration_type = StringField(
         _l("Membership registration type"), default="new", validators=[AnyOf(["new", "existing"])]
@@ -46,7 +56,7 @@ class ActionForm(Form):
 
 class LoginForm(Form):
     identifier = StringField(_l("Login ID or email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    password = password_field(_l("Password"))
     next = HiddenField(validators=[Length(max=2048)])
     submit = SubmitField(_l("Log in"))
 
@@ -54,10 +64,8 @@ class LoginForm(Form):
 class DirectSignupForm(Form):
     login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(min=3, max=254)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
-    confirm_password = PasswordField(
-        _l("Confirm password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
-    )
+    password = password_field(_l("Password"))
+    confirm_password = password_again_field(_l("Confirm password"))
     submit = SubmitField(_l("Sign up"))
 
 
@@ -67,17 +75,13 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
-    confirm_password = PasswordField(
-        _l("Confirm new password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
-    )
+    password = password_field(_l("New password"))
+    confirm_password = password_again_field(_l("Confirm new password"))
     submit = SubmitField(_l("Set new password"))
 
 
 class ChangePasswordForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
-    confirm_password = PasswordField(
-        _l("Confirm new password"), validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)]
-    )
+    current_password = password_field(_l("Current password"))
+    password = password_field(_l("New password"))
+    confirm_password = password_again_field(_l("Confirm new password"))
     submit = SubmitField(_l("Change password"))
