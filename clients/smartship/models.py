@@ -15,6 +15,17 @@ def normalize_login(value):
     return (value or "").strip().lower()
 
 
+def account_id_column(**options):
+    """The account a row belongs to; the row goes with it (ON DELETE CASCADE)."""
+    return db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, **options)
+
+
+def digest_column():
+    """The SHA-256 hex digest of a handle or token the browser or a mail holds: SmartShip keeps
+    only this, and finds the row by it."""
+    return db.Column(db.String(64), nullable=False, unique=True)
+
+
 class Account(UserMixin, db.Model):
     __tablename__ = "accounts"
 
@@ -66,7 +77,7 @@ class QsmLink(db.Model):
     )
 
     id = db.Column(db.Integer, primary_key=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False)
+    account_id = account_id_column()
     platform = db.Column(db.String(40), nullable=False)
     sub = db.Column(db.String(255), nullable=False)
     seller_id = db.Column(db.String(40))
@@ -91,7 +102,7 @@ class PendingSignup(db.Model):
     __tablename__ = "pending_signups"
 
     id = db.Column(db.Integer, primary_key=True)
-    handle_hash = db.Column(db.String(64), nullable=False, unique=True)
+    handle_hash = digest_column()
     platform = db.Column(db.String(40), nullable=False)
     sub = db.Column(db.String(255), nullable=False)
     claims_json = db.Column(db.Text, nullable=False)
@@ -108,7 +119,7 @@ class ImportedOrder(db.Model):
     __table_args__ = (db.UniqueConstraint("platform", "order_no", name="uq_imported_orders_platform_order_no"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    account_id = account_id_column(index=True)
     platform = db.Column(db.String(40), nullable=False)
     order_no = db.Column(db.String(40), nullable=False)
     buyer_name = db.Column(db.String(120))
@@ -128,7 +139,7 @@ class FulfillmentApplication(db.Model):
     __tablename__ = "fulfillment_applications"
 
     id = db.Column(db.Integer, primary_key=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, unique=True)
+    account_id = account_id_column(unique=True)
     status = db.Column(db.String(20), nullable=False, default="not_applied")
     warehouse = db.Column(db.String(80))
     applied_at = db.Column(db.DateTime)
@@ -143,16 +154,15 @@ class AccountToken(db.Model):
     __tablename__ = "account_tokens"
 
     id = db.Column(db.Integer, primary_key=True)
-    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    token_hash = digest_column()
     purpose = db.Column(db.String(20), nullable=False)
-    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    account_id = account_id_column(index=True)
+    account = db.relationship("Account")
     # The link dies when the account's credentials change by any means.
     credentials_version = db.Column(db.Integer, nullable=False)
     email = db.Column(db.String(254), nullable=False)
     expires_at = db.Column(db.Integer, nullable=False, index=True)
     used_at = db.Column(db.Integer)
-
-    account = db.relationship("Account")
 
 
 class LoginSession(db.Model):
@@ -161,8 +171,8 @@ class LoginSession(db.Model):
     __tablename__ = "login_sessions"
 
     id = db.Column(db.Integer, primary_key=True)
-    token_hash = db.Column(db.String(64), nullable=False, unique=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = digest_column()
+    account_id = account_id_column(index=True)
     via = db.Column(db.String(20), nullable=False)
     platform = db.Column(db.String(40))
     qsm_sub = db.Column(db.String(255))
