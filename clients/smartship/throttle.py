@@ -1,7 +1,9 @@
-"""Failed-attempt throttles (login, linking) that can say when the seller may try again.
+"""Failed-attempt throttles (login, linking, password reset from the linking page) that can say
+when the seller may try again.
 
 Counts live in the limiter's storage (memory, or Redis shared by every instance), so a
-throttle holds across all instances.
+throttle holds across all instances. Failures count per address, and per account: the account's
+own count however it was named (login ID or email), else the count of what was typed.
 """
 import time
 
@@ -10,6 +12,8 @@ from flask_babel import ngettext
 from limits import parse
 
 from .extensions import limiter
+from .models import normalize_login
+from .refusals import Refused
 
 
 def _keys(kind, account_key):
@@ -17,6 +21,12 @@ def _keys(kind, account_key):
     if account_key:
         keys.append(("account", f"{kind}:account:{account_key}", current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]))
     return keys
+
+
+def key_for(account, typed_login):
+    """Whose count an attempt adds to: the account's, else the typed login (normalized), so that
+    guesses at one unknown login count together too."""
+    return account.id if account is not None else normalize_login(typed_login)
 
 
 def retry_after(kind, account_key=None):
@@ -34,6 +44,12 @@ def retry_after(kind, account_key=None):
 def record_failure(kind, account_key=None):
     for _, key, limit in _keys(kind, account_key):
         limiter.limiter.hit(parse(limit), key)
+
+
+def check_not_throttled(kind, account_key=None):
+    """Refused (429, saying when to try again) while the throttle holds; None when an attempt may go on."""
+    wait = retry_after(kind, account_key)
+    return Refused(describe_wait(wait), 429) if wait else None
 
 
 def describe_wait(seconds):

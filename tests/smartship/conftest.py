@@ -153,3 +153,33 @@ def make_account(smartship_app):
 @pytest.fixture
 def outbox(smartship_app):
     return Outbox(Path(smartship_app.config["MAIL_OUTBOX"]), r"http://smartship\.test(/\S+)")
+
+
+@pytest.fixture
+def policy_request(smartship_app):
+    """A request from one address, for calling the policy modules directly; the throttle allows
+    one failed attempt per account (and the usual 20 per address)."""
+    smartship_app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "1 per 15 minutes"
+    with smartship_app.test_request_context("/", environ_base={"REMOTE_ADDR": "192.0.2.10"}):
+        yield
+
+
+@pytest.fixture
+def bcrypt_checks(monkeypatch):
+    """The bcrypt checks made (websafety.passwords, as accounts calls them): ("real"|"burnt", password)."""
+    from clients.smartship import accounts
+
+    made = []
+    real_check, burn = accounts.check_password, accounts.burn_password_check
+
+    def check(password, password_hash):
+        made.append(("real", password))
+        return real_check(password, password_hash)
+
+    def burn_check(password, rounds):
+        made.append(("burnt", password))
+        return burn(password, rounds)
+
+    monkeypatch.setattr(accounts, "check_password", check)
+    monkeypatch.setattr(accounts, "burn_password_check", burn_check)
+    return made

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from websafety.redirects import safe_next
 
-from .. import qsm, throttle
+from .. import qsm
 from ..account_tokens import RESET, peek
 from ..accounts import (
     AccountError,
@@ -21,13 +21,13 @@ from ..accounts import (
 )
 from ..extensions import limiter
 from ..forms import ActionForm, ChangePasswordForm, DirectSignupForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from ..models import normalize_login
+from ..login_policy import LOGIN_FAILED, LoggedIn, log_in
 from ..password_policy import MIN_LENGTH as PASSWORD_MIN_LENGTH, WeakPassword
+from ..refusals import Refused
 from ..session_login import sign_in, sign_out
 
 bp = Blueprint("account", __name__)
 
-LOGIN_FAILED = _l("The login ID or password is not correct.")
 RESET_SENT = _l(
     "If an account matches, we sent a password reset link to its email address. The link works once, for 30 minutes."
 )
@@ -46,26 +46,12 @@ def login():
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     elif form.validate_on_submit():
-        account, reason = resolve_identifier(form.identifier.data)
-        throttle_key = account.id if account else normalize_login(form.identifier.data)
-        wait = throttle.retry_after("login", throttle_key)
-        if wait:
-            flash(throttle.describe_wait(wait), "error")
-            status = 429
-        elif reason == "ambiguous":
-            flash(_("Several SmartShip accounts use this email address. Please log in with your login ID."), "error")
-            status = 400
-        elif verify_password(account, form.password.data):
-            sign_in(account, via="password")
-            return redirect(safe_next(form.next.data) or url_for("orders.index"))
-        else:
-            throttle.record_failure("login", throttle_key)
-            if account is not None and not account.has_password:
-                flash(_("No password is set for this account yet: it was created through linked sign-up from QSM. "
-                        "Set one with password reset, or log in with QSM."), "error")
-            else:
-                flash(str(LOGIN_FAILED), "error")
-            status = 400
+        match log_in(form.identifier.data, form.password.data):
+            case LoggedIn(account=account):
+                sign_in(account, via="password")
+                return redirect(safe_next(form.next.data) or url_for("orders.index"))
+            case Refused(message=message, status=status):
+                flash(message, "error")
     elif request.method == "POST":
         flash(str(LOGIN_FAILED), "error")
         status = 400
