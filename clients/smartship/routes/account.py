@@ -25,6 +25,7 @@ from ..login_policy import LOGIN_FAILED, LoggedIn, log_in
 from ..password_policy import MIN_LENGTH as PASSWORD_MIN_LENGTH, WeakPassword
 from ..refusals import Refused
 from ..session_login import sign_in, sign_out
+from ..signup_policy import resume_linking_after_reset
 
 bp = Blueprint("account", __name__)
 
@@ -160,8 +161,7 @@ def reset_password_link(token):
         else:
             if current_user.is_authenticated and current_user.id == account.id:
                 sign_out()
-            if session.get("resume_linking") and session.get("pending_signup"):
-                session.pop("resume_linking")
+            if resume_linking_after_reset(session):
                 flash(_("Your new password is set. Enter it to finish linking your account."), "info")
                 return redirect(url_for("signup.form"))
             flash(
