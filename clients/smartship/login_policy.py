@@ -6,8 +6,9 @@
 - failed attempts are throttled per address and per account (throttle.key_for): while the
   throttle holds nothing is checked, and the seller is told when to try again;
 - an unknown login costs the same bcrypt check as a wrong password, and counts as a failure too;
-- every failure reads the same (LOGIN_FAILED), except for an account that has no password yet
-  (made by linked sign-up): it is told so, and how to get one.
+- every failure reads the same, an account with no password yet (made by linked sign-up)
+  included: telling it apart would tell anyone that the login ID (a seller's email) has an
+  account. The words say what a seller who joined from QSM does instead (FAILED_LOGIN_HINT).
 """
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from .accounts import resolve_identifier, verify_password
 from .refusals import Refused
 
 LOGIN_FAILED = _l("The login ID or password is not correct.")
+FAILED_LOGIN_HINT = _l(
+    "The login ID or password is not correct. Joined from QSM and no password set yet? "
+    "Set one with password reset, or log in with QSM."
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ def log_in(identifier, password):
     if verify_password(account, password):  # as slow for an unknown login as for a wrong password
         return LoggedIn(account)
     throttle.record_failure("login", key)
-    return failed_login(account)
+    return failed_login()
 
 
 def check_unambiguous(reason):
@@ -45,13 +50,7 @@ def check_unambiguous(reason):
     return None
 
 
-def failed_login(account):
-    """What a failed attempt is told: the same words for a wrong password and an unknown login."""
-    if account is not None and not account.has_password:
-        return Refused(
-            _(
-                "No password is set for this account yet: it was created through linked sign-up from QSM. "
-                "Set one with password reset, or log in with QSM."
-            )
-        )
-    return Refused(str(LOGIN_FAILED))
+def failed_login():
+    """What a failed attempt is told: the same words whether the account is unknown, has another
+    password or has none yet."""
+    return Refused(str(FAILED_LOGIN_HINT))

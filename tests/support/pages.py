@@ -1,5 +1,6 @@
 """Reading what a site answered: a page's CSRF token and forms, a redirect's query."""
 import re
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,11 @@ def csrf_token(html):
     )
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def flash_messages(html):
+    """The flashed messages a page shows, as their text (the sites render each as p.flash)."""
+    return [unescape(text) for text in re.findall(r'<p class="flash [^"]*"[^>]*>(.*?)</p>', html, re.S)]
 
 
 def query_of(location):
