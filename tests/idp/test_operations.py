@@ -1,5 +1,8 @@
 """QSM in production: health checks, request IDs, a clear 503 when a dependency is down, and
 bounded waits when one freezes."""
+import io
+import json
+import os
 import socket
 import threading
 import time
@@ -77,6 +80,17 @@ def test_login_with_redis_down_is_a_503_page_not_a_500():
 
 def test_request_id_header(client):
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_the_request_log_line_names_the_worker_process():
+    """Several workers write to one instance's log: each line says which one (its pid)."""
+    app = create_app("testing", test_config={"LOG_JSON": True, "LOG_REQUESTS": True})
+    (handler,) = app.logger.handlers
+    lines = io.StringIO()
+    handler.setStream(lines)
+    app.test_client().get("/healthz")
+    (entry,) = [json.loads(line) for line in lines.getvalue().splitlines()]
+    assert entry["path"] == "/healthz" and entry["status"] == 200 and entry["pid"] == os.getpid()
 
 
 # --- bounded: a dependency that freezes (accepts connections, answers nothing) ---------------
