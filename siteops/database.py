@@ -276,10 +276,16 @@ def autocommit_engine(app):
     return app.extensions[AUTOCOMMIT_ENGINE]
 
 
-def dispose_engines(app, db):
-    """Close every pooled connection of the app's engines (tests, and before a fork)."""
+def app_engines(app, db):
+    """Every engine of the app, each once: Flask-SQLAlchemy's, then the autocommit engine where
+    the app has one of its own (PostgreSQL)."""
     with app.app_context():
         engines = list(db.engines.values())
     engines.append(app.extensions.get(AUTOCOMMIT_ENGINE))
-    for engine in dict.fromkeys(e for e in engines if e is not None):
+    return list(dict.fromkeys(e for e in engines if e is not None))
+
+
+def dispose_engines(app, db):
+    """Close every pooled connection of the app's engines (tests, and before a fork)."""
+    for engine in app_engines(app, db):
         engine.dispose()

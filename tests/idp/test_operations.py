@@ -93,6 +93,50 @@ def test_the_request_log_line_names_the_worker_process():
     assert entry["path"] == "/healthz" and entry["status"] == 200 and entry["pid"] == os.getpid()
 
 
+# --- /readyz asks every engine: the machine endpoints run on one of their own ---------------
+
+
+def test_readyz_checks_the_machine_endpoints_engine_too(app, client, monkeypatch):
+    """Token, introspection and UserInfo run on the autocommit engine (siteops.database): a
+    database that engine cannot reach is not ready, whatever Flask-SQLAlchemy's engine says."""
+    from sqlalchemy import create_engine
+
+    from siteops.database import AUTOCOMMIT_ENGINE
+
+    unreachable = create_engine(UNREACHABLE_DB)
+    monkeypatch.setitem(app.extensions, AUTOCOMMIT_ENGINE, unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["checks"]["database"] == "down"
+    unreachable.dispose()
+
+
+def test_readyz_checks_the_engines_side_by_side(app, client, monkeypatch):
+    """Each check waits at a barrier for the other: /readyz is ready only if both ran at once."""
+    from sqlalchemy import create_engine
+
+    from idp.extensions import db
+    from siteops import health
+    from siteops.database import AUTOCOMMIT_ENGINE
+
+    other = create_engine("sqlite://")  # on SQLite the autocommit engine is the main one
+    monkeypatch.setitem(app.extensions, AUTOCOMMIT_ENGINE, other)
+    monkeypatch.setitem(app.config, "READYZ_TIMEOUT", 10)
+    both_running = threading.Barrier(2, timeout=5)
+    checked = []
+    check_database = health.check_database
+
+    def check_after_the_other_started(engine):
+        checked.append(engine)
+        both_running.wait()  # alone: BrokenBarrierError after 5 s, and the database is "down"
+        return check_database(engine)
+
+    monkeypatch.setattr(health, "check_database", check_after_the_other_started)
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.get_json()
+    assert set(checked) == {db.engine, other}
+    other.dispose()
+
+
 # --- bounded: a dependency that freezes (accepts connections, answers nothing) ---------------
 
 
@@ -148,7 +192,8 @@ def test_readyz_names_a_frozen_database_and_checks_it_once_at_a_time(black_hole,
         response, seconds = timed_get(client, "/readyz")
         assert response.status_code == 503 and seconds < 1.5
         assert response.get_json() == {"status": "unavailable", "checks": {"database": "timeout"}}
-    assert len(readiness_threads()) == 1, "one check of the frozen database at a time, not one per /readyz"
+    # One check of the frozen database at a time on each of its two engines, not one per /readyz.
+    assert sorted(t.name for t in readiness_threads()) == ["readyz-database-0", "readyz-database-1"]
 
 
 def test_engine_options_bound_postgres_and_leave_sqlite_alone():
