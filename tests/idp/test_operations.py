@@ -250,21 +250,40 @@ def test_a_database_error_that_cost_the_connection_is_a_503_other_errors_stay_50
     assert client.get("/test-constraint").status_code == 500
 
 
-def test_only_a_connection_that_sat_idle_is_pinged_before_use(app, client, monkeypatch):
-    """No ping round trip for every request (pool_pre_ping); one for a connection idle a while."""
+@pytest.fixture
+def clock(monkeypatch):
+    """The monotonic clock siteops.database reads, moved by the test; the time this process last
+    lost a database connection put back afterwards."""
     import siteops.database
+
+    clock = [siteops.database.time.monotonic()]  # not a fixed number: the machine may have booted a moment ago
+    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(siteops.database, "_connection_lost_at", siteops.database._connection_lost_at)
+    return clock
+
+
+@pytest.fixture
+def pings(app, monkeypatch):
+    """The pings of the app's pooled connections before use (one entry each)."""
     from idp.extensions import db
 
     pings = []
     real_ping = db.engine.dialect.do_ping
     monkeypatch.setattr(db.engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
-    clock = [siteops.database.time.monotonic()]  # not a fixed number: the machine may have booted a moment ago
-    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
+    db.session.remove()
+    return pings
+
+
+def request_using_the_database():
+    from idp.extensions import db
+
+    db.session.execute(db.text("SELECT 1"))
     db.session.remove()
 
-    def request_using_the_database():
-        db.session.execute(db.text("SELECT 1"))
-        db.session.remove()
+
+def test_only_a_connection_that_sat_idle_is_pinged_before_use(pings, clock):
+    """No ping round trip for every request (pool_pre_ping); one for a connection idle a while."""
+    import siteops.database
 
     request_using_the_database()
     request_using_the_database()
@@ -274,14 +293,76 @@ def test_only_a_connection_that_sat_idle_is_pinged_before_use(app, client, monke
     assert pings == [1]
 
 
-def test_a_failed_idle_ping_replaces_the_connection(app, monkeypatch):
-    from sqlalchemy import event
+def test_a_connection_checked_in_before_a_lost_one_is_pinged(pings, clock):
+    """What broke one connection (a restart, a cut network) broke the others of its time, in
+    either engine's pool: each is pinged once, however recently it was used."""
+    import siteops.database
+
+    request_using_the_database()
+    clock[0] += 0.1
+    siteops.database.note_connection_lost()
+    clock[0] += 0.1
+    request_using_the_database()
+    assert pings == [1]
+    clock[0] += 0.1
+    request_using_the_database()  # checked in after the loss, a moment ago
+    assert pings == [1]
+
+
+def test_a_connection_whose_server_spoke_unasked_is_pinged(pings, clock, monkeypatch):
+    import siteops.database
+
+    request_using_the_database()
+    monkeypatch.setattr(siteops.database, "server_spoke_unasked", lambda dbapi_connection: True)
+    request_using_the_database()
+    assert pings == [1]
+
+
+def test_the_server_spoke_unasked_when_its_socket_has_something_to_read():
+    """An idle connection's server sends nothing but a goodbye: an error, an end of file."""
+    import sqlite3
+
+    from siteops.database import server_spoke_unasked
+
+    ours, servers = socket.socketpair()
+    try:
+        assert not server_spoke_unasked(ours)
+        servers.sendall(b"E")  # pg_terminate_backend: an error first
+        assert server_spoke_unasked(ours)
+        ours.recv(1)
+        servers.close()  # a restart, a proxy that cut the connection: an end of file
+        assert server_spoke_unasked(ours)
+    finally:
+        ours.close()
+        servers.close()
+    assert server_spoke_unasked(ours)  # no socket at all any more
+    assert not server_spoke_unasked(sqlite3.connect(":memory:"))  # no socket: nothing to ask
+
+
+def test_a_disconnect_either_engine_sees_is_noted(clock, tmp_path):
+    from sqlalchemy import create_engine, exc
 
     import siteops.database
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    siteops.database.ping_idle_connections(engine)
+    clock[0] += 5
+    try:
+        with engine.connect() as connection:
+            connection.connection.dbapi_connection.close()  # as when the server goes away
+            with pytest.raises(exc.DBAPIError) as raised:
+                connection.exec_driver_sql("SELECT 1")
+        assert raised.value.connection_invalidated
+        assert siteops.database._connection_lost_at == clock[0]
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_idle_ping_replaces_the_connection(app, clock, monkeypatch):
+    from sqlalchemy import event
+
     from idp.extensions import db
 
-    clock = [siteops.database.time.monotonic()]  # not a fixed number: the machine may have booted a moment ago
-    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
     db.session.execute(db.text("SELECT 1"))
     db.session.remove()
     clock[0] += 60
