@@ -30,6 +30,7 @@ import functools
 import inspect
 import logging
 import math
+import select
 import time
 from dataclasses import dataclass
 from types import ModuleType
@@ -212,20 +213,48 @@ def bounded_connection_class(response_timeout):
     return BoundedConnection
 
 
-# --- a ping only for connections that sat idle ---------------------------------------------
+# --- a ping only for connections that may be broken ----------------------------------------
 
 IDLE_PING_SECONDS = 1.0
+_connection_lost_at = -math.inf  # time.monotonic() when an engine of this process last lost one
+
+
+def note_connection_lost():
+    """An engine of this process lost a connection to its database. What ends one (a restart,
+    a cut network, a balancer) usually ends every connection to that server, those of the
+    other engine and pool too: each one checked in before now is pinged at its next checkout."""
+    global _connection_lost_at
+    _connection_lost_at = time.monotonic()
+
+
+def server_spoke_unasked(dbapi_connection):
+    """Whether an idle connection's socket has something to read, checked without waiting (no
+    round trip: about a microsecond). The server sends nothing to an idle connection except on
+    its way out: an end of file when it closed the connection (a restart, a proxy or balancer
+    that cut it), an error before that (pg_terminate_backend, a shutdown). poll, not select:
+    select cannot take a descriptor above 1023. A driver without a socket (sqlite3): False."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # no socket any more (psycopg: "the connection is lost")
+        return True
 
 
 def ping_idle_connections(engine, idle_seconds=IDLE_PING_SECONDS):
-    """Check a pooled connection before use only when it sat unused for ``idle_seconds``.
+    """Check a pooled connection before use only when it may be broken: it sat unused for
+    ``idle_seconds``, its server spoke unasked (``server_spoke_unasked``), or an engine of this
+    process lost a connection since it was checked in.
 
     ``pool_pre_ping`` pings on every checkout: one more round trip for every request, as costly
-    as a statement on a busy core. A connection used a moment ago is as good as a ping; one that
-    sat idle (through a database restart, a balancer that dropped it) is pinged, and replaced if
-    the ping fails (SQLAlchemy's pessimistic disconnect handling). A connection that broke while
-    busy fails its next statement instead: that request answers 503, and SQLAlchemy then
-    replaces every connection of the pool made before the failure.
+    as a statement on a busy core. A connection used a moment ago, whose socket is quiet, is as
+    good as a ping; any other is pinged, and replaced if the ping fails (SQLAlchemy's pessimistic
+    disconnect handling). So the connections an outage broke are replaced at their checkout,
+    not found broken by a request's statement; one that breaks while busy (or whose goodbye has
+    not arrived) fails its next statement instead: that request answers 503.
     """
     from sqlalchemy import event, exc
 
@@ -234,16 +263,29 @@ def ping_idle_connections(engine, idle_seconds=IDLE_PING_SECONDS):
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine.pool, "checkout")
-    def ping_if_idle(dbapi_connection, record, proxy):
+    def ping_if_suspect(dbapi_connection, record, proxy):
         idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+        if idle_since is None:  # connected a moment ago
+            return
+        if (
+            time.monotonic() - idle_since < idle_seconds
+            and _connection_lost_at < idle_since
+            and not server_spoke_unasked(dbapi_connection)
+        ):
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
         except Exception as error:
+            note_connection_lost()
             raise exc.DisconnectionError() from error
         if not alive:
+            note_connection_lost()
             raise exc.DisconnectionError()
+
+    @event.listens_for(engine, "handle_error")
+    def note_disconnect(context):
+        if context.is_disconnect:
+            note_connection_lost()
 
 
 # --- an engine for statements that each commit on their own --------------------------------
@@ -276,10 +318,16 @@ def autocommit_engine(app):
     return app.extensions[AUTOCOMMIT_ENGINE]
 
 
-def dispose_engines(app, db):
-    """Close every pooled connection of the app's engines (tests, and before a fork)."""
+def app_engines(app, db):
+    """Every engine of the app, each once: Flask-SQLAlchemy's, then the autocommit engine where
+    the app has one of its own (PostgreSQL)."""
     with app.app_context():
         engines = list(db.engines.values())
     engines.append(app.extensions.get(AUTOCOMMIT_ENGINE))
-    for engine in dict.fromkeys(e for e in engines if e is not None):
+    return list(dict.fromkeys(e for e in engines if e is not None))
+
+
+def dispose_engines(app, db):
+    """Close every pooled connection of the app's engines (tests, and before a fork)."""
+    for engine in app_engines(app, db):
         engine.dispose()

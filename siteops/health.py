@@ -5,10 +5,12 @@ seconds (app config; default 2) in all: a dependency that refuses or fails is ``
 that has not answered by then, or whose own timeouts ended the check (frozen, or behind a
 network that drops packets), is ``"timeout"``. Either makes /readyz a 503 that names it.
 
-A check still running when the next /readyz comes is waited on again, not started twice: a
-frozen dependency holds at most one thread per dependency and process however often the
-balancer asks, and each check ends by itself within its dependency's own timeouts (the
-database engine's bounds, siteops/database.py; the Redis client's socket timeouts below).
+The database is checked on each engine of the app (each has its own pool), side by side, and
+is ready when every one answers. A check still running when the next /readyz comes is waited
+on again, not started twice: a frozen dependency holds at most one thread per engine (or Redis
+client) and process however often the balancer asks, and each check ends by itself within its
+dependency's own timeouts (the database engine's bounds, siteops/database.py; the Redis
+client's socket timeouts below).
 """
 import functools
 import threading
@@ -17,6 +19,8 @@ import time
 from flask import current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
+
+from .database import app_engines
 
 DEFAULT_TIMEOUT = 2.0
 OK, DOWN, TIMEOUT = "ok", "down", "timeout"
@@ -130,11 +134,16 @@ def wait_for(run, deadline):
     return run.state if run.wait(max(0.0, deadline - time.monotonic())) else TIMEOUT
 
 
+def least_ready(states):
+    """One dependency's state from several checks of it: ``"down"`` over ``"timeout"`` over ``"ok"``."""
+    return DOWN if DOWN in states else TIMEOUT if TIMEOUT in states else OK
+
+
 def readiness(app, db):
     """``{name: state}`` for every dependency of ``app``, within the app's READYZ_TIMEOUT."""
     timeout = float(app.config.get("READYZ_TIMEOUT") or DEFAULT_TIMEOUT)
-    engine = db.engine  # looked up here, where the app context is
-    probes = {"database": lambda: check_database(engine)}
+    engines = app_engines(app, db)
+    probes = {f"database-{number}": functools.partial(check_database, engine) for number, engine in enumerate(engines)}
     url = redis_url(app)
     with _setup_lock:
         state = app.extensions.setdefault("siteops.readiness", {"checks": {}, "redis": None})
@@ -147,7 +156,9 @@ def readiness(app, db):
     deadline = time.monotonic() + timeout
     # Every check starts before /readyz waits on any: side by side, one deadline for all.
     runs = {name: checks[name].start(probe) for name, probe in probes.items()}
-    return {name: wait_for(run, deadline) for name, run in runs.items()}
+    states = {name: wait_for(run, deadline) for name, run in runs.items()}
+    database = least_ready([states.pop(f"database-{number}") for number in range(len(engines))])
+    return {"database": database, **states}
 
 
 def register_health_checks(app, db):

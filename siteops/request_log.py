@@ -33,6 +33,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "site": self.site,
             "logger": record.name,
+            "pid": record.process,  # which worker: an instance's workers share one log
             "message": record.getMessage(),
         }
         request_id = getattr(record, "request_id", None) or current_request_id()

@@ -16,6 +16,8 @@ from collections import namedtuple
 from sqlalchemy import exc
 from sqlalchemy.sql import Select
 
+from .database import note_connection_lost
+
 
 class Statement:
     """A Core statement (a SELECT or a write) run on the driver's cursor. Every bound parameter
@@ -84,7 +86,9 @@ class Statement:
             if lost:
                 # As SQLAlchemy does on a disconnect: every connection of the pool made before
                 # it is suspect (a database restart or a network cut broke them all), not only
-                # this one; a fresh pool replaces them instead of each failing in turn.
+                # this one; a fresh pool replaces them instead of each failing in turn. The
+                # other engine's are pinged at their checkout (siteops.database).
+                note_connection_lost()
                 connection.invalidate(error)
                 connection.engine.dispose(close=False)
             raise exc.DBAPIError.instance(

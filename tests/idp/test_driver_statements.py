@@ -64,9 +64,13 @@ def test_a_driver_error_is_sqlalchemys_and_the_connection_stays_usable(app, sell
         assert SELLER_BY_EMAIL.first(connection, {"email": seller.email}) is not None
 
 
-def test_a_lost_connection_is_invalidated(app, tmp_path):
-    """Handed back to the pool, a broken connection would fail every request that gets it.
+def test_a_lost_connection_is_invalidated(app, tmp_path, monkeypatch):
+    """Handed back to the pool, a broken connection would fail every request that gets it, and
+    the other engine's pooled connections are suspect too (pinged at checkout: noted as lost).
     On an engine of its own: the tests' in-memory SQLite database lives in one connection."""
+    import siteops.database
+
+    monkeypatch.setattr(siteops.database, "_connection_lost_at", siteops.database._connection_lost_at)
     url = db.engine.url if db.engine.dialect.name == "postgresql" else f"sqlite:///{tmp_path / 'probe.db'}"
     engine = create_engine(url)
     probe = Statement(db.select(db.literal(1).label("one")))
@@ -81,9 +85,11 @@ def test_a_lost_connection_is_invalidated(app, tmp_path):
         with engine.connect() as connection:
             assert probe.first(connection, {}).one == 1
             connection.connection.dbapi_connection.close()  # as when the server goes away
+            before = siteops.database.time.monotonic()
             with pytest.raises(DBAPIError) as raised:
                 probe.first(connection, {})
         assert raised.value.connection_invalidated and invalidated == [raised.value.orig]
+        assert siteops.database._connection_lost_at >= before
         assert engine.pool is not pool  # the others of its time are not handed out again
         with engine.connect() as connection:  # the pool made a new one
             assert probe.first(connection, {}).one == 1

@@ -1,5 +1,8 @@
 """QSM in production: health checks, request IDs, a clear 503 when a dependency is down, and
 bounded waits when one freezes."""
+import io
+import json
+import os
 import socket
 import threading
 import time
@@ -79,6 +82,61 @@ def test_request_id_header(client):
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
 
 
+def test_the_request_log_line_names_the_worker_process():
+    """Several workers write to one instance's log: each line says which one (its pid)."""
+    app = create_app("testing", test_config={"LOG_JSON": True, "LOG_REQUESTS": True})
+    (handler,) = app.logger.handlers
+    lines = io.StringIO()
+    handler.setStream(lines)
+    app.test_client().get("/healthz")
+    (entry,) = [json.loads(line) for line in lines.getvalue().splitlines()]
+    assert entry["path"] == "/healthz" and entry["status"] == 200 and entry["pid"] == os.getpid()
+
+
+# --- /readyz asks every engine: the machine endpoints run on one of their own ---------------
+
+
+def test_readyz_checks_the_machine_endpoints_engine_too(app, client, monkeypatch):
+    """Token, introspection and UserInfo run on the autocommit engine (siteops.database): a
+    database that engine cannot reach is not ready, whatever Flask-SQLAlchemy's engine says."""
+    from sqlalchemy import create_engine
+
+    from siteops.database import AUTOCOMMIT_ENGINE
+
+    unreachable = create_engine(UNREACHABLE_DB)
+    monkeypatch.setitem(app.extensions, AUTOCOMMIT_ENGINE, unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["checks"]["database"] == "down"
+    unreachable.dispose()
+
+
+def test_readyz_checks_the_engines_side_by_side(app, client, monkeypatch):
+    """Each check waits at a barrier for the other: /readyz is ready only if both ran at once."""
+    from sqlalchemy import create_engine
+
+    from idp.extensions import db
+    from siteops import health
+    from siteops.database import AUTOCOMMIT_ENGINE
+
+    other = create_engine("sqlite://")  # on SQLite the autocommit engine is the main one
+    monkeypatch.setitem(app.extensions, AUTOCOMMIT_ENGINE, other)
+    monkeypatch.setitem(app.config, "READYZ_TIMEOUT", 10)
+    both_running = threading.Barrier(2, timeout=5)
+    checked = []
+    check_database = health.check_database
+
+    def check_after_the_other_started(engine):
+        checked.append(engine)
+        both_running.wait()  # alone: BrokenBarrierError after 5 s, and the database is "down"
+        return check_database(engine)
+
+    monkeypatch.setattr(health, "check_database", check_after_the_other_started)
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.get_json()
+    assert set(checked) == {db.engine, other}
+    other.dispose()
+
+
 # --- bounded: a dependency that freezes (accepts connections, answers nothing) ---------------
 
 
@@ -134,7 +192,8 @@ def test_readyz_names_a_frozen_database_and_checks_it_once_at_a_time(black_hole,
         response, seconds = timed_get(client, "/readyz")
         assert response.status_code == 503 and seconds < 1.5
         assert response.get_json() == {"status": "unavailable", "checks": {"database": "timeout"}}
-    assert len(readiness_threads()) == 1, "one check of the frozen database at a time, not one per /readyz"
+    # One check of the frozen database at a time on each of its two engines, not one per /readyz.
+    assert sorted(t.name for t in readiness_threads()) == ["readyz-database-0", "readyz-database-1"]
 
 
 def test_engine_options_bound_postgres_and_leave_sqlite_alone():
@@ -191,21 +250,40 @@ def test_a_database_error_that_cost_the_connection_is_a_503_other_errors_stay_50
     assert client.get("/test-constraint").status_code == 500
 
 
-def test_only_a_connection_that_sat_idle_is_pinged_before_use(app, client, monkeypatch):
-    """No ping round trip for every request (pool_pre_ping); one for a connection idle a while."""
+@pytest.fixture
+def clock(monkeypatch):
+    """The monotonic clock siteops.database reads, moved by the test; the time this process last
+    lost a database connection put back afterwards."""
     import siteops.database
+
+    clock = [siteops.database.time.monotonic()]  # not a fixed number: the machine may have booted a moment ago
+    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(siteops.database, "_connection_lost_at", siteops.database._connection_lost_at)
+    return clock
+
+
+@pytest.fixture
+def pings(app, monkeypatch):
+    """The pings of the app's pooled connections before use (one entry each)."""
     from idp.extensions import db
 
     pings = []
     real_ping = db.engine.dialect.do_ping
     monkeypatch.setattr(db.engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
-    clock = [siteops.database.time.monotonic()]  # not a fixed number: the machine may have booted a moment ago
-    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
+    db.session.remove()
+    return pings
+
+
+def request_using_the_database():
+    from idp.extensions import db
+
+    db.session.execute(db.text("SELECT 1"))
     db.session.remove()
 
-    def request_using_the_database():
-        db.session.execute(db.text("SELECT 1"))
-        db.session.remove()
+
+def test_only_a_connection_that_sat_idle_is_pinged_before_use(pings, clock):
+    """No ping round trip for every request (pool_pre_ping); one for a connection idle a while."""
+    import siteops.database
 
     request_using_the_database()
     request_using_the_database()
@@ -215,14 +293,76 @@ def test_only_a_connection_that_sat_idle_is_pinged_before_use(app, client, monke
     assert pings == [1]
 
 
-def test_a_failed_idle_ping_replaces_the_connection(app, monkeypatch):
-    from sqlalchemy import event
+def test_a_connection_checked_in_before_a_lost_one_is_pinged(pings, clock):
+    """What broke one connection (a restart, a cut network) broke the others of its time, in
+    either engine's pool: each is pinged once, however recently it was used."""
+    import siteops.database
+
+    request_using_the_database()
+    clock[0] += 0.1
+    siteops.database.note_connection_lost()
+    clock[0] += 0.1
+    request_using_the_database()
+    assert pings == [1]
+    clock[0] += 0.1
+    request_using_the_database()  # checked in after the loss, a moment ago
+    assert pings == [1]
+
+
+def test_a_connection_whose_server_spoke_unasked_is_pinged(pings, clock, monkeypatch):
+    import siteops.database
+
+    request_using_the_database()
+    monkeypatch.setattr(siteops.database, "server_spoke_unasked", lambda dbapi_connection: True)
+    request_using_the_database()
+    assert pings == [1]
+
+
+def test_the_server_spoke_unasked_when_its_socket_has_something_to_read():
+    """An idle connection's server sends nothing but a goodbye: an error, an end of file."""
+    import sqlite3
+
+    from siteops.database import server_spoke_unasked
+
+    ours, servers = socket.socketpair()
+    try:
+        assert not server_spoke_unasked(ours)
+        servers.sendall(b"E")  # pg_terminate_backend: an error first
+        assert server_spoke_unasked(ours)
+        ours.recv(1)
+        servers.close()  # a restart, a proxy that cut the connection: an end of file
+        assert server_spoke_unasked(ours)
+    finally:
+        ours.close()
+        servers.close()
+    assert server_spoke_unasked(ours)  # no socket at all any more
+    assert not server_spoke_unasked(sqlite3.connect(":memory:"))  # no socket: nothing to ask
+
+
+def test_a_disconnect_either_engine_sees_is_noted(clock, tmp_path):
+    from sqlalchemy import create_engine, exc
 
     import siteops.database
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    siteops.database.ping_idle_connections(engine)
+    clock[0] += 5
+    try:
+        with engine.connect() as connection:
+            connection.connection.dbapi_connection.close()  # as when the server goes away
+            with pytest.raises(exc.DBAPIError) as raised:
+                connection.exec_driver_sql("SELECT 1")
+        assert raised.value.connection_invalidated
+        assert siteops.database._connection_lost_at == clock[0]
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_idle_ping_replaces_the_connection(app, clock, monkeypatch):
+    from sqlalchemy import event
+
     from idp.extensions import db
 
-    clock = [siteops.database.time.monotonic()]  # not a fixed number: the machine may have booted a moment ago
-    monkeypatch.setattr(siteops.database.time, "monotonic", lambda: clock[0])
     db.session.execute(db.text("SELECT 1"))
     db.session.remove()
     clock[0] += 60

@@ -157,6 +157,45 @@ def cluster(tmp_path_factory):
         delete_redis_keys([f"*{cluster.ratelimit_prefix}*", "*smartship*"])
 
 
+# --- a failure shows what the servers logged ------------------------------------------------
+
+LOG_TAIL_LINES = 40
+LOG_LINE_CHARACTERS = 1200  # a line with a traceback keeps its start and its end
+
+
+def servers_with_logs(item):
+    """What the test's fixtures run that keeps a log file (``log_tail``): the cluster's
+    instances, and the servers of the tests that start their own (a namespace of them)."""
+    candidates = []
+    for value in getattr(item, "funcargs", {}).values():
+        if isinstance(value, Cluster):
+            candidates.extend(value.instances.values())
+        elif isinstance(value, SimpleNamespace):
+            candidates.extend(vars(value).values())
+        else:
+            candidates.append(value)
+    servers = {id(c): c for c in candidates if callable(getattr(c, "log_tail", None))}
+    return list(servers.values())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with the tail of each server's log (its stdout and stderr)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    half = LOG_LINE_CHARACTERS // 2
+    for server in servers_with_logs(item):
+        name = getattr(server, "name", type(server).__name__)
+        lines = [
+            line if len(line) <= LOG_LINE_CHARACTERS else f"{line[:half]} [...] {line[-half:]}"
+            for line in server.log_tail(LOG_TAIL_LINES).splitlines()
+        ]
+        path = getattr(server, "log_path", "its log")
+        report.sections.append((f"{name}: last {LOG_TAIL_LINES} lines of {path}", "\n".join(lines)))
+
+
 # --- what the tests do over HTTP ------------------------------------------------------------
 
 

@@ -73,6 +73,22 @@ class TcpProxy:
         with self._lock:
             return len(self._connections) // 2
 
+    def upstream_ports(self):
+        """The local ports of its open connections to the target: the client ports the target
+        sees (PostgreSQL's pg_stat_activity.client_port). Its sockets on the clients' side have
+        the port it listens on."""
+        with self._lock:
+            sockets = list(self._connections)
+        ports = set()
+        for sock in sockets:
+            try:
+                port = sock.getsockname()[1]
+            except OSError:  # closed meanwhile
+                continue
+            if port != self.port:
+                ports.add(port)
+        return ports
+
     def _accept_loop(self, listener):
         while True:
             try:
