@@ -15,9 +15,14 @@ from .extensions import limiter
 from .models import normalize_login
 from .refusals import Refused
 
+# Per address: a password reset asked for on the linking page counts like one asked for on
+# /forgot-password (RESET_LIMIT_PER_ADDRESS); login and linking attempts like logins.
+_ADDRESS_LIMITS = {"reset": "RESET_LIMIT_PER_ADDRESS"}
+
 
 def _keys(kind, account_key):
-    keys = [("address", f"{kind}:address:{request.remote_addr}", current_app.config["LOGIN_LIMIT_PER_ADDRESS"])]
+    limit = current_app.config[_ADDRESS_LIMITS.get(kind, "LOGIN_LIMIT_PER_ADDRESS")]
+    keys = [("address", f"{kind}:address:{request.remote_addr}", limit)]
     if account_key:
         keys.append(("account", f"{kind}:account:{account_key}", current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]))
     return keys

@@ -197,8 +197,16 @@ def test_password_reset_mails_only_the_chosen_accounts_own_address(pending, make
     assert [message["To"] for message in outbox.messages()] == [account.email]
 
 
-def test_password_reset_is_throttled_per_address(pending, smartship_app, make_account, outbox):
+def test_password_reset_counts_under_the_reset_limit_not_the_login_limit(pending, smartship_app):
     smartship_app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1 per 15 minutes"
+    smartship_app.config["RESET_LIMIT_PER_ADDRESS"] = "3 per hour"
+    for _ in range(3):
+        assert isinstance(send_reset([], choice="other", typed_login="nobody-here"), ResetSent)
+    assert send_reset([], choice="other", typed_login="nobody-here").status == 429
+
+
+def test_password_reset_is_throttled_per_address(pending, smartship_app, make_account, outbox):
+    smartship_app.config["RESET_LIMIT_PER_ADDRESS"] = "1 per hour"
     make_account("lion-city", "seller@example.com")
     assert isinstance(send_reset([], choice="other", typed_login="nobody-here"), ResetSent)
     blocked = send_reset([], choice="other", typed_login="lion-city")
