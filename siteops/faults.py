@@ -4,7 +4,8 @@ Down includes frozen: the bounds of siteops/database.py end a wait on a database
 answer with an OperationalError, a full pool with SQLAlchemy's TimeoutError, and Redis's socket
 timeouts with its TimeoutError; all of them are 503s here. So is any other database error that
 cost the connection (SQLAlchemy invalidated it: the server ended the session, e.g. after the
-idle-in-transaction timeout).
+idle-in-transaction timeout), and a Redis that answers but cannot take writes now (a replica
+after a failover, out of memory, or MISCONF: snapshots configured where it cannot write).
 """
 from flask import jsonify, make_response, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
@@ -15,16 +16,22 @@ except ImportError:  # older limits
     StorageError = ()
 
 try:
-    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+    from redis.exceptions import (
+        ConnectionError as RedisConnectionError,
+        OutOfMemoryError as RedisOutOfMemory,
+        ReadOnlyError as RedisReadOnly,
+        ResponseError as RedisResponseError,
+        TimeoutError as RedisTimeout,
+    )
 except ImportError:
-    RedisConnectionError = RedisTimeout = ()
+    RedisConnectionError = RedisTimeout = RedisReadOnly = RedisOutOfMemory = RedisResponseError = ()
 
 UNAVAILABLE = "The service is temporarily unavailable. Please try again in a moment."
 
 
 def _dependency_errors():
     errors = [OperationalError, InterfaceError, PoolTimeout]
-    for error in (StorageError, RedisConnectionError, RedisTimeout):
+    for error in (StorageError, RedisConnectionError, RedisTimeout, RedisReadOnly, RedisOutOfMemory):
         if isinstance(error, type):
             errors.append(error)
     return tuple(errors)
@@ -59,7 +66,14 @@ def register_fault_handlers(app, db, json_prefixes, unavailable_template):
             return unavailable(error)
         raise error  # an ordinary database error (a constraint...): a 500, as without this handler
 
+    def redis_refusing(error):
+        if str(error).startswith("MISCONF"):  # redis-py has no class of its own for it
+            return unavailable(error)
+        raise error  # a command Redis refused as wrong: a 500, as without this handler
+
     for error in _dependency_errors():
         app.register_error_handler(error, unavailable)
     app.register_error_handler(DBAPIError, lost_connection)
+    if isinstance(RedisResponseError, type):
+        app.register_error_handler(RedisResponseError, redis_refusing)
 

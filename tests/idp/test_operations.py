@@ -8,10 +8,12 @@ import threading
 import time
 
 import pytest
+from redis import exceptions as redis_exceptions
 
 from config import database_engine_options
 from idp import create_app
 from tests.support.oauth import basic_auth
+from tests.support.pages import csrf_token
 
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=1"
 
@@ -76,6 +78,47 @@ def test_login_with_redis_down_is_a_503_page_not_a_500():
         data={"email": "a@example.com", "password": "x", "csrf_token": csrf_token(page.get_data(as_text=True))},
     )
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        redis_exceptions.ResponseError("MISCONF Redis is configured to save RDB snapshots, but it's currently unable"),
+        redis_exceptions.ReadOnlyError("You can't write against a read only replica."),
+        redis_exceptions.OutOfMemoryError("command not allowed when used memory > 'maxmemory'."),
+    ],
+    ids=["misconf", "read-only-replica", "out-of-memory"],
+)
+def test_a_redis_that_answers_but_refuses_writes_is_a_503_not_a_500(monkeypatch, refusal):
+    app = create_app("testing")
+    client = app.test_client()
+    page = client.get("/login")
+
+    def refuse(storage, keys):
+        raise refusal
+
+    monkeypatch.setattr("siteops.throttle._counts", refuse)
+    response = client.post(
+        "/login",
+        data={"email": "a@example.com", "password": "x", "csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
+    assert response.status_code == 503 and "temporarily unavailable" in response.get_data(as_text=True)
+
+
+def test_a_command_redis_refuses_as_wrong_is_not_taken_for_an_outage(monkeypatch):
+    app = create_app("testing", test_config={"PROPAGATE_EXCEPTIONS": False})
+    client = app.test_client()
+    page = client.get("/login")
+
+    def refuse(storage, keys):
+        raise redis_exceptions.ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+    monkeypatch.setattr("siteops.throttle._counts", refuse)
+    response = client.post(
+        "/login",
+        data={"email": "a@example.com", "password": "x", "csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
+    assert response.status_code == 500
 
 
 def test_request_id_header(client):
