@@ -21,6 +21,7 @@ from authlib.oidc.core.grants.util import is_openid_scope
 
 from siteops.database import autocommit_engine, init_autocommit_engine
 from siteops.faults import UNAVAILABLE, dependency_errors
+from siteops.request_log import ENVIRON_KEY as REQUEST_ID_KEY
 
 from ..clock import now
 from ..digests import digest, matches_digest
@@ -47,6 +48,10 @@ INTROSPECTION_PATH = "/oauth/introspect"
 USERINFO_PATH = "/oauth/userinfo"
 PASS_ON = object()  # a token request of another grant: Flask's
 
+
+def _logged_with(environ):
+    """The request's ID for a log line written before Flask (no request context to read it from)."""
+    return {"request_id": environ.get(REQUEST_ID_KEY)}
 
 class MachineEndpoints:
     """WSGI middleware: the three endpoints here, every other request on to ``wsgi_app``."""
@@ -85,7 +90,9 @@ class MachineEndpoints:
         except OAuth2Error as error:
             return oauth_error(start_response, secure, error)
         except dependency_errors() as error:
-            self.app.logger.error("dependency unavailable: %s", type(error).__name__, exc_info=error)
+            self.app.logger.error(
+                "dependency unavailable: %s", type(error).__name__, exc_info=error, extra=_logged_with(environ)
+            )
             return wire_error(
                 start_response,
                 secure,
@@ -93,7 +100,7 @@ class MachineEndpoints:
                 [("Retry-After", "5")],
             )
         except Exception:
-            self.app.logger.exception("unhandled error")
+            self.app.logger.exception("unhandled error", extra=_logged_with(environ))
             return wire_error(
                 start_response, secure, WireError("500 Internal Server Error", "server_error", "Internal Server Error")
             )

@@ -53,6 +53,22 @@ def test_introspection_answers_503_json(broken_qsm):
     assert response.status_code == 503 and response.get_json()["error"] == "temporarily_unavailable"
 
 
+def test_a_machine_endpoints_outage_is_logged_with_its_request_id():
+    """Token, introspection and UserInfo are answered before Flask: their error lines carry the
+    request's ID all the same, as the request line does."""
+    app = create_app(
+        "testing", test_config={"SQLALCHEMY_DATABASE_URI": UNREACHABLE_DB, "LOG_JSON": True, "LOG_REQUESTS": True}
+    )
+    (handler,) = app.logger.handlers
+    lines = io.StringIO()
+    handler.setStream(lines)
+    response = app.test_client().post("/oauth/introspect", data={"token": "t"}, headers=basic_auth("a", "b"))
+    assert response.status_code == 503
+    entries = [json.loads(line) for line in lines.getvalue().splitlines()]
+    (error,) = [entry for entry in entries if entry["message"].startswith("dependency unavailable")]
+    assert error["request_id"] == response.headers["X-Request-ID"]
+
+
 def test_people_get_a_503_page(broken_qsm):
     with broken_qsm.session_transaction() as session:
         session["_user_id"] = "sub:1"
