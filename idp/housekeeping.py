@@ -14,6 +14,7 @@ from .models import (
     AuthorizationCode,
     LoginSession,
     PushedAuthorizationRequest,
+    RevokedClientToken,
     SessionClient,
     Token,
     TokenFamily,
@@ -52,6 +53,10 @@ def purge_expired(batch_size=1000, now=None):
     has_tokens = db.select(Token.id).where(Token.family_id == TokenFamily.id).exists()
     counts["token_families"] = purge_in_batches(
         db, TokenFamily, db.and_(~has_tokens, TokenFamily.created_at < now - CODE_RETENTION), batch_size
+    )
+    # A revoked client token needs its row only until it would have expired anyway.
+    counts["revoked_client_tokens"] = purge_in_batches(
+        db, RevokedClientToken, RevokedClientToken.expires_at < now, batch_size
     )
     counts["login_sessions"] = purge_login_sessions(now, batch_size)
     # Pushed requests: unusable once unstarted past their lifetime or past their interaction.

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit import record
 from ..extensions import db
-from ..models import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
+from ..models import AuthorizationCode, Consent, OAuthClient, RevokedClientToken, Token, TokenFamily
 from ..oauth.clients import ClientError, check_redirect_uri, register_client, rotate_client_secret
 from .one_time_secrets import forget_secrets
 
@@ -73,6 +73,7 @@ def sellers_with_access(client):
 def delete_app(seller, client):
     """Delete the app and everything it holds: codes, tokens, grants. One transaction."""
     db.session.execute(db.delete(Token).where(Token.client_pk == client.id))
+    db.session.execute(db.delete(RevokedClientToken).where(RevokedClientToken.client_pk == client.id))
     db.session.execute(db.delete(AuthorizationCode).where(AuthorizationCode.client_pk == client.id))
     db.session.execute(db.delete(TokenFamily).where(TokenFamily.client_pk == client.id))
     db.session.execute(db.delete(Consent).where(Consent.client_pk == client.id))

@@ -1,7 +1,7 @@
 from .audit import AuditEvent
 from .keys import SigningKey
 from .login_session import LoginSession, SessionClient
-from .oauth import AuthorizationCode, Consent, OAuthClient, Token, TokenFamily
+from .oauth import AuthorizationCode, Consent, OAuthClient, RevokedClientToken, Token, TokenFamily
 from .passkey import Passkey
 from .pending_secret import PendingClientSecret
 from .pushed_request import PushedAuthorizationRequest
@@ -17,6 +17,7 @@ __all__ = [
     "Passkey",
     "PendingClientSecret",
     "PushedAuthorizationRequest",
+    "RevokedClientToken",
     "Seller",
     "SessionClient",
     "SigningKey",

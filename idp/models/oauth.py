@@ -250,3 +250,17 @@ class Token(TokenMixin, db.Model):
 
     def get_client(self):
         return self.client
+
+
+class RevokedClientToken(db.Model):
+    """A client's own access token revoked before it expired (RFC 7009). Such a token is stored
+    nowhere else (oauth/client_tokens.py): this row, kept until the token would have expired, is
+    what makes the revocation hold at every instance."""
+
+    __tablename__ = "revoked_client_tokens"
+
+    id = db.Column(db.Integer, primary_key=True)
+    token_hash = digest_column()
+    client_pk = client_pk_column(nullable=False, index=True)
+    expires_at = db.Column(db.Integer, nullable=False, index=True)
+    revoked_at = db.Column(db.Integer, nullable=False)

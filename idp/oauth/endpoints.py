@@ -8,10 +8,11 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
-from flask import Response, abort
+from flask import Response, abort, current_app
 
 from ..auth.session import end_session as end_seller_session
-from . import keys
+from ..clock import now
+from . import client_tokens, keys
 from .grants import id_token_client_id
 from .tokens import find_active_access_token, find_token, revoke_access_token, revoke_family
 
@@ -87,6 +88,11 @@ class RevocationEndpoint(_RevocationEndpoint):
 
     def authenticate_token(self, request, client):
         self.check_params(request, client)
+        client_token = client_tokens.read(request.form["token"])
+        if client_token is not None:
+            # Revoked only by its holder, and only while it works (revoking it twice is harmless).
+            issued = client_token.issued_to(client, now(), current_app.config["SECRET_KEY"])
+            return client_token if issued else None
         token = self.query_token(request.form["token"], request.form.get("token_type_hint"))
         # Another client's token: answer 200 as for an unknown one and change nothing,
         # so a client cannot probe for tokens it does not hold.
@@ -96,7 +102,9 @@ class RevocationEndpoint(_RevocationEndpoint):
 
     def revoke_token(self, token, request):
         # Revoking a refresh token ends the whole grant (RFC 7009 section 2.1).
-        if token.presented_as == "refresh_token":
+        if isinstance(token, client_tokens.ClientToken):
+            client_tokens.revoke(token, now())
+        elif token.presented_as == "refresh_token":
             revoke_family(token.family_id, "revoked_by_client")
         else:
             revoke_access_token(token)

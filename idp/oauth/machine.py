@@ -6,16 +6,16 @@ Clients and resource servers call these many times a second, and each answer is 
 two. Served through Flask and Authlib, the framework cost several times the work itself (a
 request context, the session, routing, Authlib's request objects, ORM entities), so this WSGI
 layer answers them from the environ (wire.py) with plain rows on the driver's cursor
-(siteops.statements) over a connection in autocommit: a client's own token is 1 statement (2
-the first time this process sees the client), a refresh 2 (PostgreSQL), introspection 1,
-UserInfo 1. The rules are the ones the rest of QSM
+(siteops.statements) over a connection in autocommit: a client's own token is 1 statement (a
+read: the token is self-contained, client_tokens.py), a refresh 2 (PostgreSQL), introspection
+1, UserInfo 1. The rules are the ones the rest of QSM
 uses: client authentication (client_auth.py), scopes and ID tokens (grants.py), token state
 (models.oauth), claims (claims.py), and Authlib's error classes for every refusal. A refresh
 that does not simply succeed, and every other grant, goes on to Flask, where Authlib serves it;
 the routes stay in Flask's URL map as build-only rules, for ``url_for``.
 """
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, UnauthorizedClientError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnauthorizedClientError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oidc.core.grants.util import is_openid_scope
 
@@ -27,9 +27,9 @@ from ..clock import now
 from ..digests import digest, matches_digest
 from ..extensions import db
 from ..models.oauth import allowed_scope, has_grant_type, refresh_token_active
-from . import keys
+from . import client_tokens, keys
 from .claims import seller_claims
-from .client_auth import KnownClients, authenticate_client, plausible_client_id, presented_credentials
+from .client_auth import authenticate_client, plausible_client_id, presented_credentials
 from .endpoints import REALM, SECRET_AUTH_METHODS, BearerChallenge, InsufficientScope
 from .grants import client_token_scope, keeps_refresh_tokens, refreshed_id_token, within_granted_scope
 from .tokens import (
@@ -37,7 +37,6 @@ from .tokens import (
     REFRESH_REQUEST,
     active_bearer_token,
     introspection_answer,
-    issue_client_token,
     new_bearer_token,
     rotate_on_connection,
 )
@@ -61,7 +60,6 @@ class MachineEndpoints:
         self.app = app
         self.config = app.config
         self.engine = autocommit_engine(app)
-        self.known_clients = KnownClients()
         self.routes = {
             TOKEN_PATH: (("POST",), self.token),
             INTROSPECTION_PATH: (("POST",), self.introspection),
@@ -129,23 +127,12 @@ class MachineEndpoints:
             return self.client_credentials(connection, request)
 
     def client_credentials(self, connection, request):
-        """A client's own token (RFC 6749 4.4): one statement for a client this process has
-        authenticated before (its row remembered, confirmed by the INSERT), two otherwise."""
-        known = self.known_clients.authenticated(request, SECRET_AUTH_METHODS)
-        if known is not None:
-            try:
-                token = issue_client_token(connection, known, client_token_request_scope(known, request), self.config)
-            except OAuth2Error:
-                token = None  # a refusal on a remembered row is not the database's: ask it
-            if token is not None:
-                return token
-            self.known_clients.forget(known.client_id)
+        """A client's own token (RFC 6749 4.4): one statement reads the client; the token is
+        self-contained (client_tokens.py), so nothing is written."""
         client = authenticate_client(connection, request, SECRET_AUTH_METHODS)
-        token = issue_client_token(connection, client, client_token_request_scope(client, request), self.config)
-        if token is None:  # changed (or deleted) between the lookup and the INSERT
-            raise InvalidClientError(status_code=401, description="Client authentication failed.")
-        self.known_clients.remember(client)
-        return token
+        scope = client_token_request_scope(client, request)
+        ttl, secret_key = self.config["ACCESS_TOKEN_TTL"], self.config["SECRET_KEY"]
+        return new_bearer_token(scope, False, self.config, client_tokens.mint(client, scope, now(), ttl, secret_key))
 
     def refresh(self, request):
         """A refresh that succeeds (RFC 6749 6): one statement reads the client, the token and
@@ -194,6 +181,18 @@ class MachineEndpoints:
             if token is None:  # the client authenticates first, as at every endpoint
                 authenticate_client(connection, request, SECRET_AUTH_METHODS)
                 raise InvalidRequestError("'token' is required.")
+            client_token = client_tokens.read(token)
+            if client_token is not None:
+                client = authenticate_client(
+                    connection,
+                    request,
+                    SECRET_AUTH_METHODS,
+                    client_tokens.CLIENT_WITH_REVOCATION,
+                    token_hash=client_token.digest,
+                )
+                return client_tokens.introspection_answer(
+                    client_token, client, now(), self.config["ISSUER"], self.config["SECRET_KEY"]
+                )
             token_hash = digest(token)
             row = authenticate_client(
                 connection, request, SECRET_AUTH_METHODS, INTROSPECTION_REQUEST, token_hash=token_hash
@@ -205,7 +204,7 @@ class MachineEndpoints:
         if token is None:
             raise BearerChallenge()
         with self.connection() as connection:
-            row = active_bearer_token(connection, token)
+            row = active_bearer_token(connection, token, self.config["SECRET_KEY"])
         if row is None:
             raise InvalidTokenError(realm=REALM)
         # UserInfo is for a seller's openid grant; a client's own token has no seller.

@@ -14,7 +14,8 @@ from ..digests import digest, new_secret
 from ..extensions import db
 from ..models import AuthorizationCode, OAuthClient, Seller, Token, TokenFamily
 from ..models.oauth import access_token_active, refresh_token_active
-from .client_auth import CLIENT_AUTH_COLUMNS, CLIENT_TOKEN_RULE_COLUMNS
+from . import client_tokens
+from .client_auth import CLIENT_AUTH_COLUMNS
 
 # The statements of the hot endpoints, built once: building one per request (and its cache key)
 # costs more CPU than the database spends running it. Core statements on the tables, so that
@@ -216,6 +217,10 @@ def find_token(value):
 
 
 def find_active_access_token(value):
+    client_token = client_tokens.read(value)
+    if client_token is not None:
+        holder = client_tokens.holder_with_revocation(client_token)
+        return client_token if client_token.active(holder, now(), current_app.config["SECRET_KEY"]) else None
     row = db.session.execute(ACCESS_TOKEN_BY_HASH, {"token_hash": digest(value)}).scalar_one_or_none()
     if row is None or not row.is_access_active():
         return None
@@ -272,45 +277,6 @@ INTROSPECTION_REQUEST = Statement(
     )
     .where(_NAMED_CLIENT)
 )
-_CLIENT_TOKEN_COLUMNS = (
-    "family_id",
-    "client_pk",
-    "seller_pk",
-    "scope",
-    "access_token_hash",
-    "issued_at",
-    "access_expires_at",
-)
-# A client's own token is written only while the client is still as it was when it authenticated
-# (client_auth.CLIENT_BY_ID's row, read in this request or remembered from an earlier one:
-# client_auth.KnownClients): same secret, method, grants and scope. A client deleted, its secret
-# rotated or its registration changed meanwhile gets no row; the INSERT, not Python, is the check.
-_CLIENT_AS_AUTHENTICATED = (
-    _clients.c.id == db.bindparam("client_pk"),
-    *(_clients.c[name] == db.bindparam("expected_" + name) for name in CLIENT_TOKEN_RULE_COLUMNS),
-)
-# PostgreSQL: committed without waiting for its WAL to reach the disk (synchronous_commit off for
-# this one statement's transaction only). A crash of the database may lose the client tokens of
-# its last moments (at most three wal_writer_delay, 0.6 s by default); such a client is told
-# invalid_token and asks for a new one, as after an expiry. No security rule rests on a client
-# token being durable, unlike a revocation, a code's redemption or a refresh token's rotation,
-# which all wait for the disk.
-_relaxed = db.select(db.func.set_config("synchronous_commit", "off", True).label("relaxed")).cte("relaxed")
-
-
-def _insert_client_token(relaxed):
-    values = db.select(
-        *(
-            _clients.c.id if name == "client_pk" else db.cast(db.bindparam(name), _tokens.c[name].type)
-            for name in _CLIENT_TOKEN_COLUMNS
-        )
-    ).where(*_CLIENT_AS_AUTHENTICATED)
-    return Statement(
-        _tokens.insert().from_select(list(_CLIENT_TOKEN_COLUMNS), values.select_from(_relaxed) if relaxed else values)
-    )
-
-
-INSERT_CLIENT_TOKEN = {"postgresql": _insert_client_token(relaxed=True), None: _insert_client_token(relaxed=False)}
 # The seller columns an ID token's and UserInfo's claims are made of (claims.seller_claims).
 _SELLER_CLAIM_COLUMNS = tuple(
     _sellers.c[name]
@@ -408,27 +374,20 @@ def rotate_on_connection(connection, row, token, client_pk, config):
     return True
 
 
-def new_bearer_token(scope, with_refresh_token, config):
+def new_bearer_token(scope, with_refresh_token, config, access_token=None):
     """A new token response (RFC 6749 5.1), as Authlib's BearerTokenGenerator makes it for the
-    grants served in Flask (server.py): random values, the configured lifetime."""
-    token = {"token_type": "Bearer", "access_token": new_secret(32), "expires_in": config["ACCESS_TOKEN_TTL"]}
+    grants served in Flask (server.py): random values unless ``access_token`` is given, the
+    configured lifetime."""
+    token = {
+        "token_type": "Bearer",
+        "access_token": access_token or new_secret(32),
+        "expires_in": config["ACCESS_TOKEN_TTL"],
+    }
     if with_refresh_token:
         token["refresh_token"] = new_secret(32)
     if scope:
         token["scope"] = scope
     return token
-
-
-def issue_client_token(connection, client, scope, config):
-    """A client's own access token (client_credentials, RFC 6749 4.4): one row in no family
-    (nothing descends from it), one INSERT, atomic by itself; None when ``client`` (its
-    CLIENT_BY_ID row) no longer describes the client as the database has it."""
-    token = new_bearer_token(scope, False, config)
-    row = token_row(token, None, client.id, None, now(), config)
-    for name in CLIENT_TOKEN_RULE_COLUMNS:
-        row["expected_" + name] = getattr(client, name)
-    insert = INSERT_CLIENT_TOKEN.get(connection.dialect.name) or INSERT_CLIENT_TOKEN[None]
-    return token if insert.write(connection, row) == 1 else None
 
 
 def introspection_answer(row, token_hash, issuer):
@@ -466,9 +425,13 @@ def introspection_answer(row, token_hash, issuer):
     return body
 
 
-def active_bearer_token(connection, value):
-    """The row of a usable access token, with its seller's columns (none for a client's own
-    token), or None for an unknown, expired or revoked one."""
+def active_bearer_token(connection, value, secret_key):
+    """The row of a usable access token, with its seller's columns (a ClientToken, with none, for
+    a client's own token), or None for an unknown, expired or revoked one."""
+    client_token = client_tokens.read(value)
+    if client_token is not None:
+        holder = client_tokens.HOLDER_WITH_REVOCATION.first(connection, client_token.lookup())
+        return client_token if client_token.active(holder, now(), secret_key) else None
     row = BEARER_TOKEN_WITH_SELLER.first(connection, {"token_hash": digest(value)})
     if row is None or not access_token_active(row, row.family_revoked_at, now()):
         return None

@@ -5,7 +5,7 @@ import secrets
 from idp.clock import now
 from idp.extensions import db
 from idp.housekeeping import purge_expired
-from idp.models import AuthorizationCode, Token, TokenFamily
+from idp.models import AuthorizationCode, RevokedClientToken, Token, TokenFamily
 
 
 def count(model):
@@ -62,6 +62,20 @@ def test_tables_stay_flat_under_steady_traffic(seller, make_client):
     assert sizes[-1] == sizes[1] and max(s[0] for s in sizes) <= 10
 
 
+def test_a_revoked_client_token_is_kept_until_it_would_have_expired(make_client):
+    oauth_client = make_client(grant_types=("client_credentials",))
+    t = now()
+    for expires_at in (t - 1, t - 3600, t + 1, t + 3600):
+        db.session.add(
+            RevokedClientToken(
+                token_hash=secrets.token_hex(32), client_pk=oauth_client.id, expires_at=expires_at, revoked_at=t - 7200
+            )
+        )
+    db.session.commit()
+    assert purge_expired(batch_size=1, now=t)["revoked_client_tokens"] == 2
+    assert sorted(db.session.scalars(db.select(RevokedClientToken.expires_at))) == [t + 1, t + 3600]
+
+
 def test_purge_command(app):
     result = app.test_cli_runner().invoke(args=["purge", "--batch-size", "50"])
     assert result.exit_code == 0, result.output
@@ -71,6 +85,7 @@ def test_purge_command(app):
         "token_families",
         "login_sessions",
         "pushed_authorization_requests",
+        "revoked_client_tokens",
         "audit_events",
         "signing_keys",
     }

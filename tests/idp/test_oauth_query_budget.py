@@ -48,16 +48,15 @@ def test_refresh_is_two_statements(client, issued):
     assert len(seen) == (2 if db.engine.dialect.name == "postgresql" else 3), seen
 
 
-def test_client_credentials_is_two_statements_then_one(client, make_client):
+def test_client_credentials_is_one_read(client, make_client):
     machine = make_client(redirect_uris=[], scope="qsm.orders.read", grant_types=("client_credentials",))
     headers = basic_auth(machine.client_id, machine.plain_secret)
-    for expected in (2, 1, 1):
+    for _ in range(2):
         with statements() as seen:
             response = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=headers)
         assert response.status_code == 200
-        # the client, the token (one row, in no family); then, for a client this process has
-        # authenticated, only the token, written only while the client's row is as remembered.
-        assert len(seen) == expected, seen
+        # the client; the token is self-contained (client_tokens.py): nothing is written.
+        assert len(seen) == 1 and seen[0].split()[0] == "SELECT", seen
 
 
 def test_userinfo_is_one_query(client, issued):
@@ -75,6 +74,24 @@ def test_introspection_is_one_query(client, issued, kind):
     with statements() as seen:
         assert client.post("/oauth/introspect", data={"token": token}, headers=auth_header).get_json()["active"] is True
     assert len(seen) == 1, seen  # the client and, if it was issued to that client, the token
+
+
+def test_a_client_token_costs_one_query_where_it_is_checked(client, make_client):
+    machine = make_client(redirect_uris=[], scope="qsm.orders.read", grant_types=("client_credentials",))
+    headers = basic_auth(machine.client_id, machine.plain_secret)
+    token = client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=headers).get_json()
+    with statements() as introspected:
+        assert client.post("/oauth/introspect", data={"token": token["access_token"]}, headers=headers).get_json()[
+            "active"
+        ]
+    with statements() as at_userinfo:
+        assert client.get("/oauth/userinfo", headers=bearer(token["access_token"])).status_code == 403
+    # the client (introspection: the one authenticating; UserInfo: the token's holder) and
+    # whether the token is revoked, in one query.
+    assert len(introspected) == 1 and len(at_userinfo) == 1, (introspected, at_userinfo)
+    with statements() as revoked:
+        assert client.post("/oauth/revoke", data={"token": token["access_token"]}, headers=headers).status_code == 200
+    assert len(revoked) == 2, revoked  # the client, the revocation's row
 
 
 def test_revoking_an_access_token_is_three_statements(client, issued):

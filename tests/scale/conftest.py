@@ -279,6 +279,16 @@ def client_credentials(base_url, client, timeout=HTTP_TIMEOUT, session=None):
     )
 
 
+def revoke(base_url, client, token):
+    response = requests.post(
+        base_url + "/oauth/revoke",
+        data={"token": token},
+        headers=basic_auth(client.client_id, client.client_secret),
+        timeout=HTTP_TIMEOUT,
+    )
+    assert response.status_code == 200, response.text[:300]
+
+
 def introspect(base_url, client, token, hint=None):
     data = {"token": token}
     if hint:

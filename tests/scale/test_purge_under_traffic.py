@@ -12,12 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import client_credentials, redeem
+from .conftest import client_credentials, redeem, revoke
 
 pytestmark = pytest.mark.live
 
 ROUNDS = 4
-TOKENS_PER_ROUND = 24  # client_credentials, half at each instance
+TOKENS_PER_ROUND = 24  # client_credentials, half at each instance; every third one revoked
 CODES_PER_ROUND = 6  # code flow (no offline_access: no refresh token to outlive the access token)
 ROUND_TIMEOUT = 30
 HOURS = 2 * 3600
@@ -26,9 +26,14 @@ HOURS = 2 * 3600
 def advance_time(cluster, client_pks, seconds):
     """Move every row of these clients ``seconds`` into the past."""
     from idp.extensions import db
-    from idp.models import AuthorizationCode, Token, TokenFamily
+    from idp.models import AuthorizationCode, RevokedClientToken, Token, TokenFamily
 
     with cluster.qsm_app.app_context():
+        db.session.execute(
+            db.update(RevokedClientToken)
+            .where(RevokedClientToken.client_pk.in_(client_pks))
+            .values(expires_at=RevokedClientToken.expires_at - seconds)
+        )
         db.session.execute(
             db.update(Token).where(Token.client_pk.in_(client_pks)).values(
                 issued_at=Token.issued_at - seconds,
@@ -54,14 +59,14 @@ def advance_time(cluster, client_pks, seconds):
 
 def table_sizes(cluster, client_pks):
     from idp.extensions import db
-    from idp.models import AuthorizationCode, Token, TokenFamily
+    from idp.models import AuthorizationCode, RevokedClientToken, Token, TokenFamily
 
     with cluster.qsm_app.app_context():
         sizes = {
             model.__tablename__: db.session.execute(
                 db.select(db.func.count()).select_from(model).where(model.client_pk.in_(client_pks))
             ).scalar()
-            for model in (Token, TokenFamily, AuthorizationCode)
+            for model in (Token, TokenFamily, AuthorizationCode, RevokedClientToken)
         }
         db.session.remove()
         return sizes
@@ -73,13 +78,17 @@ def traffic_round(cluster, machine, rp, seller):
     deadline = time.monotonic() + ROUND_TIMEOUT
 
     def machine_token(i):
+        """1 if the token was revoked (at the other instance): its revocation is its only row."""
         assert time.monotonic() < deadline
         response = client_credentials(instances[i % 2].url, machine)
         assert response.status_code == 200, response.text
+        if i % 3:
+            return 0
+        revoke(instances[(i + 1) % 2].url, machine, response.json()["access_token"])
         return 1
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        tokens = sum(pool.map(machine_token, range(TOKENS_PER_ROUND)))
+        revoked = sum(pool.map(machine_token, range(TOKENS_PER_ROUND)))
     codes = 0
     for i in range(CODES_PER_ROUND):
         assert time.monotonic() < deadline
@@ -88,8 +97,8 @@ def traffic_round(cluster, machine, rp, seller):
         response = redeem(instances[(i + 1) % 2].url, rp, code, verifier)
         assert response.status_code == 200 and "refresh_token" not in response.json(), response.text
         codes += 1
-    # A client's own token belongs to no family; each redeemed code starts one.
-    return {"tokens": tokens + codes, "token_families": codes, "authorization_codes": codes}
+    # A client's own token is stored nowhere unless revoked; each redeemed code starts a family.
+    return {"tokens": codes, "token_families": codes, "authorization_codes": codes, "revoked_client_tokens": revoked}
 
 
 def test_purge_keeps_tables_flat_under_steady_traffic(cluster, make_seller, make_client):

@@ -1,8 +1,8 @@
 """SIGKILL of a whole QSM instance (master and workers) in the middle of a stream of token
 requests: every token a client was given still works at the other instance, and the database
-holds no half-made grant. A client's own token is one row, written by one statement, so a
-request killed mid-way leaves the row or nothing (grants of a seller write their family and token
-in one transaction: tests/idp/test_oauth_transactions.py)."""
+holds no half-made grant. A client's own token is self-contained: issuing it writes nothing, so a
+request killed mid-way leaves nothing behind (grants of a seller write their family and token in
+one transaction: tests/idp/test_oauth_transactions.py)."""
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -102,7 +102,7 @@ def test_sigkill_under_load_loses_no_issued_token_and_leaves_no_half_made_rows(c
 
         tokens, families, orphan_tokens, empty_families = grant_rows(cluster, machine.pk)
         assert orphan_tokens == 0 and empty_families == 0
-        # A request killed after its commit leaves a token nobody received; never the reverse.
-        assert families == 0 and tokens >= len(received), (tokens, families, len(received))
+        # Every token received works at B though neither instance stored it.
+        assert families == 0 and tokens == 0, (tokens, families, len(received))
     finally:
         cluster.qsm_a.restart()  # the other tests (in any order) have both instances again
