@@ -1,5 +1,7 @@
 """Running the sites in production: request IDs, JSON logs, health checks, and 503s when a
 dependency is down. A neutral package: every site calls ``init_app`` the same way."""
+import os
+
 from .faults import register_fault_handlers
 from .health import register_health_checks
 from .request_log import register_request_log
@@ -23,10 +25,13 @@ def init_app(app, db, json_prefixes=(), unavailable_template=None):
     # The request log inside ProxyFix, so that it logs the client's address.
     register_request_log(app)
     trust_proxy_headers(app)
-    from .database import ping_idle_connections
+    from .database import WARM_CONNECTIONS_VARIABLE, ping_idle_connections, warm_pools
 
     with app.app_context():
         for engine in db.engines.values():
             ping_idle_connections(engine)
     register_health_checks(app, db)
     register_fault_handlers(app, db, json_prefixes, unavailable_template)
+    warm = int(os.environ.get(WARM_CONNECTIONS_VARIABLE) or 0)
+    if warm:  # a worker of siteops.serve: its pools opened before it takes requests
+        warm_pools(app, db, warm)

@@ -327,6 +327,34 @@ def app_engines(app, db):
     return list(dict.fromkeys(e for e in engines if e is not None))
 
 
+# Set by siteops.serve for its workers: the requests each serves at once (SERVE_THREADS).
+WARM_CONNECTIONS_VARIABLE = "SERVE_WARM_CONNECTIONS"
+
+
+def warm_pools(app, db, connections):
+    """Open up to ``connections`` connections in each PostgreSQL pool of the app and give them back,
+    so that a worker just started (or recycled, or replacing one in a rolling restart) opens none
+    while it serves. A new PostgreSQL backend on a busy database host can take seconds to start
+    (its fork and its first queries share the CPU with the running ones: bench/README.md, fifth
+    round), past the connect and response bounds: requests opening connections under load were
+    the 503s of the load tests. A database that cannot be reached is left for /readyz to report;
+    the worker starts anyway."""
+    from sqlalchemy import exc
+
+    for engine in app_engines(app, db):
+        if engine.dialect.name != "postgresql":
+            continue
+        opened = []
+        try:
+            for _ in range(min(connections, engine.pool.size())):
+                opened.append(engine.connect())
+        except exc.DBAPIError as error:
+            logging.getLogger(__name__).warning("could not open the pool's connections: %s", type(error).__name__)
+        finally:
+            for connection in opened:
+                connection.close()
+
+
 def dispose_engines(app, db):
     """Close every pooled connection of the app's engines (tests, and before a fork)."""
     for engine in app_engines(app, db):

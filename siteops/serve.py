@@ -10,7 +10,9 @@ explains how many instances to run and what each one needs.
 
 SERVE_BIND               host:port, [ipv6]:port or unix:/path (default 127.0.0.1:8000); --bind wins
 SERVE_WORKERS            worker processes (default: one per CPU this process may run on)
-SERVE_THREADS            threads per worker running requests (default 4; Granian's blocking threads)
+SERVE_THREADS            threads per worker running requests (default 4; Granian's blocking threads);
+                         each worker opens that many connections in each database pool before it
+                         takes requests (siteops.database.warm_pools)
 SERVE_BACKLOG            connections the kernel queues for accept (default 1024, at least 128)
 SERVE_BACKPRESSURE       requests a worker takes in at once, the rest waiting in the backlog
                          (default: Granian's, backlog / workers)
@@ -42,6 +44,8 @@ import multiprocessing
 import os
 import sys
 from pathlib import Path
+
+from .database import WARM_CONNECTIONS_VARIABLE
 
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -171,6 +175,8 @@ def main(argv=None):
     # siteops (and Flask, SQLAlchemy) already, and a worker forked from it after a deployment
     # would run that old code beside the new; spawned, a SIGHUP reload loads all of it from disk.
     multiprocessing.set_start_method("spawn", force=True)
+    # Each worker opens its database connections before it takes requests (siteops.database.warm_pools).
+    os.environ[WARM_CONNECTIONS_VARIABLE] = str(options["blocking_threads"])
     try:
         Granian(**options).serve()
     except FatalError:

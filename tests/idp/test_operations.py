@@ -465,3 +465,90 @@ def test_readyz_is_not_fooled_by_a_pooled_connection_the_database_dropped(monkey
     monkeypatch.setattr(engine, "connect", refuse)
     assert health.check_database(engine) == health.DOWN and len(attempts) == 1
     engine.dispose()
+
+
+# --- a worker opens its pools before it takes requests (siteops.database.warm_pools) --------
+
+
+def connections_opened(app, warm):
+    """How many connections each engine of the app opened for ``warm()``, by engine, and whether
+    every one was given back to its pool."""
+    from sqlalchemy import event
+
+    from idp.extensions import db
+    from siteops.database import app_engines
+
+    opened = {}
+    engines = app_engines(app, db)
+    for engine in engines:
+        engine.dispose()
+        opened[engine] = 0
+        event.listen(engine, "connect", lambda *args, engine=engine: opened.__setitem__(engine, opened[engine] + 1))
+    warm(db)
+    given_back = all(engine.pool.checkedout() == 0 for engine in engines if hasattr(engine.pool, "checkedout"))
+    return opened, given_back
+
+
+def test_warm_pools_opens_the_connections_of_each_postgresql_pool_and_gives_them_back(app):
+    from siteops.database import warm_pools
+
+    opened, given_back = connections_opened(app, lambda db: warm_pools(app, db, 3))
+    for engine, count in opened.items():
+        assert count == (3 if engine.dialect.name == "postgresql" else 0), engine  # SQLite: nothing ahead
+    assert given_back
+
+
+def test_warm_pools_opens_no_more_than_a_pool_keeps(app):
+    from siteops.database import warm_pools
+
+    opened, given_back = connections_opened(app, lambda db: warm_pools(app, db, 1000))
+    for engine, count in opened.items():
+        assert count == (engine.pool.size() if engine.dialect.name == "postgresql" else 0), engine
+    assert given_back
+
+
+def test_a_worker_of_siteops_serve_warms_its_pools_and_starts_when_the_database_is_down(monkeypatch, caplog):
+    import siteops.database
+    from siteops.database import WARM_CONNECTIONS_VARIABLE
+
+    warmed = []
+    real_warm_pools = siteops.database.warm_pools
+    monkeypatch.setattr(
+        siteops.database, "warm_pools", lambda app, db, n: warmed.append(n) or real_warm_pools(app, db, n)
+    )
+    monkeypatch.setenv(WARM_CONNECTIONS_VARIABLE, "4")
+    unreachable = create_app(
+        "testing", test_config={"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/qsm"}
+    )
+    assert warmed == [4]
+    assert "could not open the pool's connections" in caplog.text
+    assert unreachable.test_client().get("/readyz").status_code == 503  # the worker started; readiness says why
+
+    warmed.clear()
+    monkeypatch.delenv(WARM_CONNECTIONS_VARIABLE)
+    create_app("testing")  # an app built anywhere else (tests, the CLI) opens nothing ahead
+    assert warmed == []
+
+
+def test_siteops_serve_tells_its_workers_how_many_connections_to_open(monkeypatch):
+    import siteops.serve
+    from siteops.database import WARM_CONNECTIONS_VARIABLE
+
+    served = []
+
+    class FakeGranian:
+        def __init__(self, **options):
+            served.append(options)
+
+        def serve(self):
+            served.append(os.environ[WARM_CONNECTIONS_VARIABLE])
+
+    import granian
+
+    monkeypatch.setattr(granian, "Granian", FakeGranian)
+    monkeypatch.setenv("SERVE_THREADS", "3")
+    monkeypatch.delenv(WARM_CONNECTIONS_VARIABLE, raising=False)
+    monkeypatch.setattr(siteops.serve.multiprocessing, "set_start_method", lambda *args, **kwargs: None)
+    siteops.serve.main(["wsgi:qsm"])
+    assert served[0]["blocking_threads"] == 3 and served[1] == "3"
+    monkeypatch.delenv(WARM_CONNECTIONS_VARIABLE)
