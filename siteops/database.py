@@ -327,6 +327,15 @@ def app_engines(app, db):
     return list(dict.fromkeys(e for e in engines if e is not None))
 
 
+def insert_if_new(target, bind):
+    """An INSERT of ``target`` (a model or table) for ``bind``'s dialect that
+    ``.on_conflict_do_nothing()`` can follow: a row already there (a unique key) is left as it is,
+    so two requests racing to write the same row both succeed."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(target)
+
+
 # Set by siteops.serve for its workers: the requests each serves at once (SERVE_THREADS).
 WARM_CONNECTIONS_VARIABLE = "SERVE_WARM_CONNECTIONS"
 

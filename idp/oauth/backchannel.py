@@ -5,8 +5,8 @@ import secrets
 import requests
 from flask import current_app
 from joserfc import jwt
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from siteops.database import insert_if_new
 
 from ..clock import now
 from ..extensions import db
@@ -71,5 +71,5 @@ def remember_session_client(sid, client):
     Insert-or-ignore: two authorizations at once in one session would otherwise collide."""
     if not sid:
         return
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(SessionClient).values(sid=sid, client_pk=client.id).on_conflict_do_nothing())
+    insert = insert_if_new(SessionClient, db.session.get_bind())
+    db.session.execute(insert.values(sid=sid, client_pk=client.id).on_conflict_do_nothing())

@@ -24,8 +24,7 @@ import hmac
 import re
 import secrets
 
-from sqlalchemy.dialects import postgresql, sqlite
-
+from siteops.database import insert_if_new
 from siteops.statements import Statement
 
 from ..digests import digest
@@ -38,7 +37,6 @@ MAX_LENGTH = 2048  # far above any token QSM issues: a longer value is not read 
 MAX_CLIENT_PK = 2**31 - 1  # the id column's range
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 _KEY_CONTEXT = b"QSM client access token MAC key, version 1"
-_INSERT_IF_NEW = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _clients, _revoked = OAuthClient.__table__, RevokedClientToken.__table__
 _REVOKED = db.select(_revoked.c.token_hash).where(_revoked.c.token_hash == db.bindparam("token_hash")).exists()
@@ -162,6 +160,5 @@ def revoke(token, at):
         "expires_at": token.expires_at,
         "revoked_at": at,
     }
-    insert = _INSERT_IF_NEW.get(db.session.get_bind().dialect.name, sqlite.insert)
-    db.session.execute(insert(_revoked).values(values).on_conflict_do_nothing())
+    db.session.execute(insert_if_new(_revoked, db.session.get_bind()).values(values).on_conflict_do_nothing())
     db.session.commit()
